@@ -1,0 +1,1312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_net hash report and RSS of tun/tap (TUNSETVNETHASH), checked on
+ * real devices against the userspace oracle of tun_vnet_hash_oracle.h:
+ * frames are injected with AF_PACKET into a multi-queue device in a fresh
+ * network namespace, every queue is read back, and the queue, hash value
+ * and hash type of each frame must be the ones the virtio specification
+ * gives.
+ */
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+
+#include "../kselftest_harness.h"
+#include "tun_vnet_hash_util.h"
+
+#define QUEUES		4
+#define ALL		ORACLE_ALL_TYPES
+#define T_IPV4		VIRTIO_NET_RSS_HASH_TYPE_IPv4
+#define T_TCP4		VIRTIO_NET_RSS_HASH_TYPE_TCPv4
+#define T_UDP4		VIRTIO_NET_RSS_HASH_TYPE_UDPv4
+#define T_IPV6		VIRTIO_NET_RSS_HASH_TYPE_IPv6
+#define T_TCP6		VIRTIO_NET_RSS_HASH_TYPE_TCPv6
+#define T_UDP6		VIRTIO_NET_RSS_HASH_TYPE_UDPv6
+#define T_IP_EX		VIRTIO_NET_RSS_HASH_TYPE_IP_EX
+#define T_TCP_EX	VIRTIO_NET_RSS_HASH_TYPE_TCP_EX
+#define T_UDP_EX	VIRTIO_NET_RSS_HASH_TYPE_UDP_EX
+#define R_NONE		VIRTIO_NET_HASH_REPORT_NONE
+#define R_IPV4		VIRTIO_NET_HASH_REPORT_IPv4
+#define R_TCP4		VIRTIO_NET_HASH_REPORT_TCPv4
+#define R_UDP4		VIRTIO_NET_HASH_REPORT_UDPv4
+#define R_IPV6		VIRTIO_NET_HASH_REPORT_IPv6
+#define R_TCP6		VIRTIO_NET_HASH_REPORT_TCPv6
+#define R_UDP6		VIRTIO_NET_HASH_REPORT_UDPv6
+#define R_IP_EX		VIRTIO_NET_HASH_REPORT_IPv6_EX
+#define R_TCP_EX	VIRTIO_NET_HASH_REPORT_TCPv6_EX
+#define R_UDP_EX	VIRTIO_NET_HASH_REPORT_UDPv6_EX
+
+/*
+ * The verification key of Microsoft's "Verifying the RSS Hash
+ * Calculation", also in DPDK's test_thash.c.
+ */
+static const uint8_t ms_key[ORACLE_KEY_SIZE] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/* Microsoft's vectors: source first, as the hash input is ordered. */
+static const struct ms_vector {
+	int family;
+	const char *saddr;
+	uint16_t sport;
+	const char *daddr;
+	uint16_t dport;
+	uint32_t hash_2tuple;
+	uint32_t hash_4tuple;
+} ms_vectors[] = {
+	{ AF_INET, "66.9.149.187", 2794, "161.142.100.80", 1766,
+	  0x323e8fc2, 0x51ccc178 },
+	{ AF_INET, "199.92.111.2", 14230, "65.69.140.83", 4739,
+	  0xd718262a, 0xc626b0ea },
+	{ AF_INET, "24.19.198.95", 12898, "12.22.207.184", 38024,
+	  0xd2d0a5de, 0x5c2b394a },
+	{ AF_INET, "38.27.205.30", 48228, "209.142.163.6", 2217,
+	  0x82989176, 0xafc7327f },
+	{ AF_INET, "153.39.163.191", 44251, "202.188.127.2", 1303,
+	  0x5d1809c5, 0x10e828a2 },
+	{ AF_INET6, "3ffe:2501:200:1fff::7", 2794, "3ffe:2501:200:3::1", 1766,
+	  0x2cc18cd5, 0x40207d3d },
+	{ AF_INET6, "3ffe:501:8::260:97ff:fe40:efab", 14230, "ff02::1", 4739,
+	  0x0f0c461c, 0xdde51bbf },
+	{ AF_INET6, "3ffe:1900:4545:3:200:f8ff:fe21:67cf", 44251,
+	  "fe80::200:f8ff:fe21:67cf", 38024, 0x4b61e985, 0x02d1feef },
+};
+
+/* A frame of a Microsoft vector, TCP, with the given IPv6 extensions. */
+static void ms_vector_spec(const struct ms_vector *v, struct frame_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ethertype = v->family == AF_INET ? ETH_P_IP : ETH_P_IPV6;
+	inet_pton(v->family, v->saddr, s->saddr);
+	inet_pton(v->family, v->daddr, s->daddr);
+	inet_pton(AF_INET6, "2001:db8::a0a0", s->hao);
+	inet_pton(AF_INET6, "2001:db8::b0b0", s->rh2);
+	s->sport = v->sport;
+	s->dport = v->dport;
+	s->l4proto = ORACLE_NEXTHDR_TCP;
+}
+
+static uint32_t ms_vector_raw_hash(const struct ms_vector *v,
+				   const struct frame_spec *s, bool ports)
+{
+	size_t alen = v->family == AF_INET ? 4 : 16;
+	uint8_t raw[ORACLE_INPUT_MAX];
+
+	memcpy(raw, s->saddr, alen);
+	memcpy(raw + alen, s->daddr, alen);
+	frame_put_be16(raw + 2 * alen, v->sport);
+	frame_put_be16(raw + 2 * alen + 2, v->dport);
+	return oracle_toeplitz(ms_key, 40, raw, 2 * alen + (ports ? 4 : 0));
+}
+
+/* The oracle itself: published vectors, over raw inputs and frames. */
+TEST(oracle_vectors)
+{
+	uint8_t padded[ORACLE_KEY_SIZE] = {};
+	const struct ms_vector *v;
+	struct oracle_input in;
+	struct frame_spec s;
+	struct frame f;
+
+	for (v = ms_vectors; v < ms_vectors + ARRAY_SIZE(ms_vectors); v++) {
+		ms_vector_spec(v, &s);
+		frame_build(&f, &s);
+
+		oracle_classify_eth(f.data, f.len, ALL, &in);
+		EXPECT_EQ(v->hash_4tuple, oracle_hash(ms_key, 40, &in).value)
+			TH_LOG("4-tuple of %s", v->saddr);
+		EXPECT_EQ(v->family == AF_INET ? R_TCP4 : R_TCP6, in.report);
+
+		oracle_classify_eth(f.data, f.len, T_IPV4 | T_IPV6, &in);
+		EXPECT_EQ(v->hash_2tuple, oracle_hash(ms_key, 40, &in).value)
+			TH_LOG("2-tuple of %s", v->saddr);
+		EXPECT_EQ(v->family == AF_INET ? R_IPV4 : R_IPV6, in.report);
+
+		/* The same input, raw: source, destination, ports. */
+		EXPECT_EQ(v->hash_2tuple, ms_vector_raw_hash(v, &s, false));
+		EXPECT_EQ(v->hash_4tuple, ms_vector_raw_hash(v, &s, true));
+	}
+	/* A zero-extended key equals the explicit zeros. */
+	oracle_classify_eth(f.data, f.len, ALL, &in);
+	memcpy(padded, ms_key, 16);
+	EXPECT_EQ(oracle_toeplitz(padded, 40, in.data, in.len),
+		  oracle_toeplitz(ms_key, 16, in.data, in.len));
+	EXPECT_NE(oracle_toeplitz(ms_key, 40, in.data, in.len),
+		  oracle_toeplitz(ms_key, 16, in.data, in.len));
+}
+
+/*
+ * TUNGETVNETHASHCAP on a descriptor without a device.  A kernel without
+ * the ioctl answers EBADFD there, like to any ioctl it does not know
+ * before TUNSETIFF, so EBADFD is confirmed on an attached queue: EINVAL
+ * or ENOTTY from it mean the feature is missing.  Runs in the caller's
+ * network namespace.
+ */
+static int vnet_hash_probe(struct tun_vnet_hash_cap *cap)
+{
+	char name[IFNAMSIZ] = "vhprobe%d";
+	int fd, err = 0, attached;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, TUNGETVNETHASHCAP, cap) < 0)
+		err = -errno;
+	close(fd);
+	if (err != -EBADFD)
+		return err;
+
+	fd = tun_open_queue(name, IFF_TAP | IFF_NO_PI);
+	if (fd < 0)
+		return fd;
+	attached = ioctl(fd, TUNGETVNETHASHCAP, cap) < 0 ? -errno : 0;
+	close(fd);
+	return attached == -EINVAL || attached == -ENOTTY ? attached : err;
+}
+
+static bool vnet_hash_missing(void)
+{
+	struct tun_vnet_hash_cap cap;
+	int err = vnet_hash_probe(&cap);
+
+	return err == -EINVAL || err == -ENOTTY;
+}
+
+/* The capability is there before TUNSETIFF, and it is the documented one. */
+TEST(cap_before_setiff)
+{
+	struct tun_vnet_hash_cap cap;
+	int fd;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	if (vnet_hash_missing())
+		SKIP(return, "TUNGETVNETHASHCAP not supported");
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	memset(&cap, 0xff, sizeof(cap));
+	ASSERT_EQ(0, ioctl(fd, TUNGETVNETHASHCAP, &cap));
+	EXPECT_LE(256, cap.max_indirection_table_length);
+	EXPECT_EQ(0, cap.max_indirection_table_length &
+		     (cap.max_indirection_table_length - 1));
+	EXPECT_EQ(40, cap.max_key_size);
+	EXPECT_EQ(ALL, cap.types);
+	EXPECT_EQ(-1, ioctl(fd, TUNGETVNETHASHCAP, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	close(fd);
+}
+
+/* A descriptor never attached to a device has no configuration to set. */
+TEST(set_never_attached)
+{
+	uint16_t table[1] = { 0 };
+	int fd;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	if (vnet_hash_missing())
+		SKIP(return, "TUNGETVNETHASHCAP not supported");
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EBADFD, tun_set_vnet_hash(fd, TUN_VNET_HASH_REPORT, ALL,
+					     ms_key, 40, table, 0, 0));
+	EXPECT_EQ(-EBADFD, tun_set_vnet_hash(fd, 0, 0, ms_key, 0, table,
+					     0, 0));
+	close(fd);
+}
+
+/* What a device must do with a frame, and what it did. */
+struct expect {
+	uint16_t flags;
+	uint32_t types;
+	const uint8_t *key;
+	uint16_t key_size;
+	const uint16_t *table;
+	uint16_t mask;
+	uint16_t unclassified_queue;
+	bool hw_vlan;	/* the frame goes through a VLAN device */
+};
+
+struct device {
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	int fds[TUN_MAX_QUEUES];
+	int nq;		/* queues open */
+	int flags;	/* IFF_* of TUNSETIFF */
+	int hdr_sz;	/* vnet header size, 0 without IFF_VNET_HDR */
+	int sock;	/* AF_PACKET, to inject */
+	uint32_t seq;
+};
+
+static int device_create(struct device *dev, const char *name, int flags,
+			 int nq, int hdr_sz)
+{
+	int i, err;
+
+	memset(dev, 0, sizeof(*dev));
+	snprintf(dev->ifname, IFNAMSIZ, "%s", name);
+	dev->flags = flags;
+	dev->hdr_sz = hdr_sz;
+	for (i = 0; i < nq; i++) {
+		dev->fds[i] = tun_open_queue(dev->ifname, flags);
+		if (dev->fds[i] < 0)
+			return dev->fds[i];
+		dev->nq++;
+		err = tun_prepare_queue(dev->fds[i], hdr_sz);
+		if (err)
+			return err;
+	}
+	dev->ifindex = if_nametoindex(dev->ifname);
+	if (!dev->ifindex)
+		return -errno;
+	dev->sock = packet_socket((flags & IFF_TAP) ? SOCK_RAW : SOCK_DGRAM);
+	if (dev->sock < 0)
+		return dev->sock;
+	return netdev_set_up(dev->ifname);
+}
+
+static void device_close(struct device *dev)
+{
+	int i;
+
+	for (i = 0; i < dev->nq; i++)
+		if (dev->fds[i] > 0)
+			close(dev->fds[i]);
+	if (dev->sock > 0)
+		close(dev->sock);
+	dev->nq = 0;
+}
+
+static int device_configure(struct device *dev, int fd,
+			    const struct expect *e)
+{
+	bool rss = e->flags & TUN_VNET_HASH_RSS;
+
+	return tun_set_vnet_hash(fd, e->flags, e->flags ? e->types : 0,
+				 e->key, e->flags ? e->key_size : 0, e->table,
+				 rss ? e->mask : 0,
+				 rss ? e->unclassified_queue : 0);
+}
+
+/*
+ * Send one frame and check where and how it comes out.  @queues holds the
+ * descriptors of the attached queues in queue index order; @want_queue is
+ * the index the frame must reach, -1 to compute it from the configuration
+ * with the RSS rule, -2 to accept any queue.  The hash fields must be the
+ * oracle's when the device reports, and every byte of the header that
+ * tun does not fill must read back as zero.
+ */
+static int check_frame(struct __test_metadata *_metadata, struct device *dev,
+		       const int *queues, int nq, const struct expect *e,
+		       struct frame_spec *s, int want_queue, const char *name)
+{
+	bool tun = !(dev->flags & IFF_TAP);
+	struct oracle_result res = {};
+	const uint8_t *want;
+	struct oracle_input in;
+	struct rx_result rx;
+	size_t want_len, i;
+	bool reported;
+	struct frame f;
+
+	s->seq = ++dev->seq;
+	frame_build(&f, s);
+	want = tun ? f.data + f.l3_off : f.data;
+	want_len = tun ? f.len - f.l3_off : f.len;
+	if (tun)
+		oracle_classify_l3(f.l3_proto, want, want_len, e->types, &in);
+	else
+		oracle_classify_eth(f.data, f.len, e->types, &in);
+	if (e->flags)
+		res = oracle_hash(e->key, e->key_size, &in);
+
+	if (e->hw_vlan) {
+		/* Sent untagged on the VLAN device, read tagged (VID 10). */
+		struct frame_spec plain = *s;
+
+		plain.tpid[0] = 0;
+		frame_build(&f, &plain);
+		EXPECT_EQ(0, packet_send(dev->sock, if_nametoindex("vlan10"),
+					 &f, false));
+	} else {
+		EXPECT_EQ(0, packet_send(dev->sock, dev->ifindex, &f, tun))
+			TH_LOG("%s: send", name);
+	}
+	EXPECT_EQ(0, rx_find(queues, nq, dev->hdr_sz, want, want_len, &rx));
+	EXPECT_EQ(1, rx.copies) TH_LOG("%s: %d copies, %d other frames",
+				       name, rx.copies, rx.noise);
+	if (rx.queue < 0)
+		return -1;
+
+	if (want_queue == -1 && (e->flags & TUN_VNET_HASH_RSS))
+		want_queue = oracle_queue(res, e->table, e->mask,
+					  e->unclassified_queue, nq);
+	if (want_queue >= 0)
+		EXPECT_EQ(want_queue, rx.queue)
+			TH_LOG("%s: hash %08x type %u", name, res.value,
+			       res.report);
+
+	if (!dev->hdr_sz)
+		return rx.queue;
+	EXPECT_EQ(VIRTIO_NET_HDR_GSO_NONE, rx.hdr[1]) TH_LOG("%s", name);
+	reported = (e->flags & TUN_VNET_HASH_REPORT) &&
+		   dev->hdr_sz >= (int)sizeof(struct virtio_net_hdr_v1_hash);
+	if (reported) {
+		EXPECT_EQ(res.value, rx_hash_value(&rx))
+			TH_LOG("%s: hash_value (type %u)", name, res.report);
+		EXPECT_EQ(res.report, rx_hash_report(&rx))
+			TH_LOG("%s: hash_report", name);
+	}
+	for (i = sizeof(struct virtio_net_hdr); i < (size_t)dev->hdr_sz; i++) {
+		if (reported && i >= 12 && i < 18)
+			continue;
+		EXPECT_EQ(0, rx.hdr[i])
+			TH_LOG("%s: vnet header byte %zu of %d", name, i,
+			       dev->hdr_sz);
+	}
+	return rx.queue;
+}
+
+/* One frame of the table of cases: the spec's classification of it. */
+struct hash_case {
+	const char *name;
+	uint16_t ethertype;
+	uint8_t l4proto;
+	uint16_t tpid[2];
+	uint8_t ipv4_optlen;
+	uint16_t ipv4_frag;
+	bool l4_trunc;
+	uint8_t l4_len;
+	uint8_t ext[FRAME_MAX_EXT];
+	int n_ext;
+	uint32_t types;
+	uint16_t report;	/* from the spec, checked against the oracle */
+};
+
+#define V4	.ethertype = ETH_P_IP
+#define V6	.ethertype = ETH_P_IPV6
+#define TCP	.l4proto = ORACLE_NEXTHDR_TCP
+#define UDP	.l4proto = ORACLE_NEXTHDR_UDP
+#define EXT(...) .ext = { __VA_ARGS__ }, \
+		 .n_ext = sizeof((uint8_t[]){ __VA_ARGS__ })
+#define NO_EX	(T_IPV4 | T_TCP4 | T_UDP4 | T_IPV6 | T_TCP6 | T_UDP6)
+#define ONLY_EX	(T_IP_EX | T_TCP_EX | T_UDP_EX)
+
+static const struct hash_case ipv4_cases[] = {
+	{ "tcp4", V4, TCP, .types = ALL, .report = R_TCP4 },
+	{ "udp4", V4, UDP, .types = ALL, .report = R_UDP4 },
+	{ "tcp4 only", V4, TCP, .types = T_TCP4, .report = R_TCP4 },
+	{ "udp4 only", V4, UDP, .types = T_UDP4, .report = R_UDP4 },
+	{ "tcp4 as ipv4", V4, TCP, .types = T_UDP4 | T_IPV4,
+	  .report = R_IPV4 },
+	{ "udp4 as ipv4", V4, UDP, .types = T_TCP4 | T_IPV4,
+	  .report = R_IPV4 },
+	{ "tcp4 no v4 type", V4, TCP, .types = ALL & ~(T_IPV4 | T_TCP4 |
+							T_UDP4),
+	  .report = R_NONE },
+	{ "udp4 tcp4 only", V4, UDP, .types = T_TCP4, .report = R_NONE },
+	{ "icmp4", V4, .l4proto = 1, .types = ALL, .report = R_IPV4 },
+	{ "tcp4 options 8", V4, TCP, .ipv4_optlen = 8, .types = ALL,
+	  .report = R_TCP4 },
+	{ "udp4 options 40", V4, UDP, .ipv4_optlen = 40, .types = ALL,
+	  .report = R_UDP4 },
+	{ "tcp4 first fragment", V4, TCP, .ipv4_frag = 0x2000, .types = ALL,
+	  .report = R_IPV4 },
+	{ "udp4 later fragment", V4, UDP, .ipv4_frag = 0x00b9, .types = ALL,
+	  .report = R_IPV4 },
+	{ "udp4 last fragment", V4, UDP, .ipv4_frag = 0x0001,
+	  .types = T_UDP4, .report = R_NONE },
+	{ "tcp4 dont fragment", V4, TCP, .ipv4_frag = 0x4000, .types = ALL,
+	  .report = R_TCP4 },
+	{ "tcp4 3 bytes of l4", V4, TCP, .l4_trunc = true, .l4_len = 3,
+	  .types = ALL, .report = R_IPV4 },
+	{ "udp4 4 bytes of l4", V4, UDP, .l4_trunc = true, .l4_len = 4,
+	  .types = ALL, .report = R_UDP4 },
+	{ "tcp4 no l4", V4, TCP, .l4_trunc = true, .l4_len = 0,
+	  .types = ALL, .report = R_IPV4 },
+};
+
+static const struct hash_case vlan_cases[] = {
+	{ "802.1Q tcp4", V4, TCP, .tpid = { ETH_P_8021Q }, .types = ALL,
+	  .report = R_TCP4 },
+	{ "802.1ad udp4", V4, UDP, .tpid = { ETH_P_8021AD }, .types = ALL,
+	  .report = R_UDP4 },
+	{ "802.1ad+802.1Q tcp6", V6, TCP,
+	  .tpid = { ETH_P_8021AD, ETH_P_8021Q }, .types = ALL,
+	  .report = R_TCP6 },
+	{ "802.1Q tcp6 hao", V6, TCP, .tpid = { ETH_P_8021Q },
+	  EXT(FRAME_EXT_DEST_HAO), .types = ALL, .report = R_TCP_EX },
+	{ "802.1Q tcp4 as ipv4", V4, TCP, .tpid = { ETH_P_8021Q },
+	  .types = T_IPV4, .report = R_IPV4 },
+};
+
+static const struct hash_case ipv6_cases[] = {
+	{ "tcp6", V6, TCP, .types = ALL, .report = R_TCP6 },
+	{ "udp6", V6, UDP, .types = ALL, .report = R_UDP6 },
+	{ "tcp6 as ipv6", V6, TCP, .types = T_UDP6 | T_IPV6,
+	  .report = R_IPV6 },
+	{ "udp6 as ipv6", V6, UDP, .types = T_TCP6 | T_IPV6,
+	  .report = R_IPV6 },
+	{ "icmp6", V6, .l4proto = 58, .types = ALL, .report = R_IPV6 },
+	{ "tcp6 no v6 type", V6, TCP, .types = T_IPV4 | T_TCP4 | T_UDP4,
+	  .report = R_NONE },
+	/* _EX types never apply without an extension header. */
+	{ "tcp6 ex types only", V6, TCP, .types = ONLY_EX, .report = R_NONE },
+	{ "udp6 ex and ipv6", V6, UDP, .types = ONLY_EX | T_IPV6,
+	  .report = R_IPV6 },
+	{ "tcp6 2 bytes of l4", V6, TCP, .l4_trunc = true, .l4_len = 2,
+	  .types = ALL, .report = R_IPV6 },
+	{ "udp6 4 bytes of l4", V6, UDP, .l4_trunc = true, .l4_len = 4,
+	  .types = ALL, .report = R_UDP6 },
+	/* ESP and No Next Header are not extension headers. */
+	{ "esp6", V6, TCP, EXT(FRAME_EXT_ESP), .types = ALL,
+	  .report = R_IPV6 },
+	{ "no next header", V6, TCP, EXT(FRAME_EXT_NONE), .types = ALL,
+	  .report = R_IPV6 },
+};
+
+static const struct hash_case ipv6_ext_cases[] = {
+	{ "hop tcp6", V6, TCP, EXT(FRAME_EXT_HOP), .types = ALL,
+	  .report = R_TCP_EX },
+	{ "dstopts udp6", V6, UDP, EXT(FRAME_EXT_DEST), .types = ALL,
+	  .report = R_UDP_EX },
+	{ "hao tcp6", V6, TCP, EXT(FRAME_EXT_DEST_HAO), .types = ALL,
+	  .report = R_TCP_EX },
+	{ "rh2 tcp6", V6, TCP, EXT(FRAME_EXT_RH2), .types = ALL,
+	  .report = R_TCP_EX },
+	{ "hop rh2 hao udp6", V6, UDP,
+	  EXT(FRAME_EXT_HOP, FRAME_EXT_RH2, FRAME_EXT_DEST_HAO),
+	  .types = ALL, .report = R_UDP_EX },
+	{ "routing type 0 tcp6", V6, TCP, EXT(FRAME_EXT_ROUTING),
+	  .types = ALL, .report = R_TCP_EX },
+	{ "ah tcp6", V6, TCP, EXT(FRAME_EXT_AUTH), .types = ALL,
+	  .report = R_TCP_EX },
+	{ "hao ah udp6", V6, UDP, EXT(FRAME_EXT_DEST_HAO, FRAME_EXT_AUTH),
+	  .types = ALL, .report = R_UDP_EX },
+	{ "mobility tcp6", V6, TCP, EXT(FRAME_EXT_MOBILITY), .types = ALL,
+	  .report = R_TCP_EX },
+	{ "fragment tcp6", V6, TCP, EXT(FRAME_EXT_FRAG), .types = ALL,
+	  .report = R_IP_EX },
+	{ "fragment tcp6 no ex", V6, TCP, EXT(FRAME_EXT_FRAG),
+	  .types = NO_EX, .report = R_IPV6 },
+	{ "hop esp", V6, TCP, EXT(FRAME_EXT_HOP, FRAME_EXT_ESP),
+	  .types = ALL, .report = R_IP_EX },
+	{ "dstopts no next", V6, UDP, EXT(FRAME_EXT_DEST, FRAME_EXT_NONE),
+	  .types = ALL, .report = R_IP_EX },
+	{ "hao 3 bytes of l4", V6, TCP, EXT(FRAME_EXT_DEST_HAO),
+	  .l4_trunc = true, .l4_len = 3, .types = ALL, .report = R_IP_EX },
+	/* Spec order: TCP_EX, UDP_EX, IP_EX, then the plain types. */
+	{ "hao rh2 tcp6 no ex", V6, TCP,
+	  EXT(FRAME_EXT_DEST_HAO, FRAME_EXT_RH2), .types = NO_EX,
+	  .report = R_TCP6 },
+	{ "hao tcp6 ip_ex before tcp6", V6, TCP, EXT(FRAME_EXT_DEST_HAO),
+	  .types = T_IP_EX | T_TCP6, .report = R_IP_EX },
+	{ "hao tcp6 udp_ex falls back", V6, TCP, EXT(FRAME_EXT_DEST_HAO),
+	  .types = T_UDP_EX | T_TCP6 | T_IPV6, .report = R_TCP6 },
+	{ "hao udp6 tcp_ex ip_ex", V6, UDP, EXT(FRAME_EXT_DEST_HAO),
+	  .types = T_TCP_EX | T_IP_EX, .report = R_IP_EX },
+	{ "rh2 udp6 ipv6 only", V6, UDP, EXT(FRAME_EXT_RH2),
+	  .types = T_IPV6, .report = R_IPV6 },
+	{ "hao tcp6 ipv4 only", V6, TCP, EXT(FRAME_EXT_DEST_HAO),
+	  .types = T_IPV4, .report = R_NONE },
+	/* The walk is bounded: 16 headers are walked, a 17th is not. */
+	{ "16 dstopts tcp6", V6, TCP,
+	  .ext = { [0 ... 15] = FRAME_EXT_DEST }, .n_ext = 16,
+	  .types = ALL, .report = R_TCP_EX },
+	{ "17 dstopts tcp6", V6, TCP,
+	  .ext = { [0 ... 16] = FRAME_EXT_DEST }, .n_ext = 17,
+	  .types = ALL, .report = R_IP_EX },
+	{ "17 dstopts tcp6 no ex", V6, TCP,
+	  .ext = { [0 ... 16] = FRAME_EXT_DEST }, .n_ext = 17,
+	  .types = NO_EX, .report = R_IPV6 },
+};
+
+static const struct hash_case non_ip_cases[] = {
+	{ "arp", .ethertype = ETH_P_ARP, .types = ALL, .report = R_NONE },
+};
+
+static void case_spec(const struct hash_case *c, struct frame_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ethertype = c->ethertype;
+	memcpy(s->tpid, c->tpid, sizeof(s->tpid));
+	if (c->ethertype == ETH_P_IP) {
+		inet_pton(AF_INET, "66.9.149.187", s->saddr);
+		inet_pton(AF_INET, "161.142.100.80", s->daddr);
+	} else {
+		inet_pton(AF_INET6, "3ffe:2501:200:1fff::7", s->saddr);
+		inet_pton(AF_INET6, "3ffe:2501:200:3::1", s->daddr);
+	}
+	inet_pton(AF_INET6, "2001:db8::a0a0", s->hao);
+	inet_pton(AF_INET6, "2001:db8::b0b0", s->rh2);
+	s->sport = 2794;
+	s->dport = 1766;
+	s->l4proto = c->l4proto;
+	s->l4_trunc = c->l4_trunc;
+	s->l4_len = c->l4_len;
+	s->ipv4_optlen = c->ipv4_optlen;
+	s->ipv4_frag = c->ipv4_frag;
+	memcpy(s->ext, c->ext, sizeof(s->ext));
+	s->n_ext = c->n_ext;
+}
+
+/*
+ * The data path, on devices of several shapes: the variant gives the
+ * device type, the number of queues, the vnet header size and the hash
+ * flags.  Queues are 0..3, the table has 128 entries pointing at queues
+ * 0..7, so that the modulo rule is exercised too.
+ */
+FIXTURE(vnet_hash)
+{
+	struct device dev;
+	uint16_t table[TABLE_MAX];
+	struct expect e;
+};
+
+FIXTURE_VARIANT(vnet_hash)
+{
+	int type;
+	int queues;
+	int hdr_sz;
+	uint16_t flags;
+};
+
+#define REPORT	TUN_VNET_HASH_REPORT
+#define RSS	TUN_VNET_HASH_RSS
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_rss_report_hdr20) {
+	.type = IFF_TAP, .queues = QUEUES, .hdr_sz = 20,
+	.flags = RSS | REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_rss_report_hdr24) {
+	.type = IFF_TAP, .queues = QUEUES, .hdr_sz = 24,
+	.flags = RSS | REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_rss_report_hdr12) {
+	.type = IFF_TAP, .queues = QUEUES, .hdr_sz = 12,
+	.flags = RSS | REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_report_hdr20) {
+	.type = IFF_TAP, .queues = QUEUES, .hdr_sz = 20, .flags = REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_report_hdr24) {
+	.type = IFF_TAP, .queues = QUEUES, .hdr_sz = 24, .flags = REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_rss_hdr10) {
+	.type = IFF_TAP, .queues = QUEUES, .hdr_sz = 10, .flags = RSS,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_rss_hdr12) {
+	.type = IFF_TAP, .queues = QUEUES, .hdr_sz = 12, .flags = RSS,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_rss_hdr20) {
+	.type = IFF_TAP, .queues = QUEUES, .hdr_sz = 20, .flags = RSS,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_rss_hdr24) {
+	.type = IFF_TAP, .queues = QUEUES, .hdr_sz = 24, .flags = RSS,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_off_hdr24) {
+	.type = IFF_TAP, .queues = QUEUES, .hdr_sz = 24, .flags = 0,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_single_queue_report_hdr20) {
+	.type = IFF_TAP, .queues = 1, .hdr_sz = 20, .flags = REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tap_single_queue_report_hdr24) {
+	.type = IFF_TAP, .queues = 1, .hdr_sz = 24, .flags = REPORT | RSS,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tun_rss_report_hdr20) {
+	.type = IFF_TUN, .queues = QUEUES, .hdr_sz = 20,
+	.flags = RSS | REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vnet_hash, tun_report_hdr24) {
+	.type = IFF_TUN, .queues = QUEUES, .hdr_sz = 24, .flags = REPORT,
+};
+
+FIXTURE_SETUP(vnet_hash)
+{
+	int flags = variant->type | IFF_NO_PI | IFF_VNET_HDR;
+	int i;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	if (vnet_hash_missing())
+		SKIP(return, "TUNGETVNETHASHCAP not supported");
+	if (variant->queues > 1)
+		flags |= IFF_MULTI_QUEUE;
+	ASSERT_EQ(0, device_create(&self->dev, "vh%d", flags,
+				   variant->queues, variant->hdr_sz));
+
+	for (i = 0; i < 128; i++)
+		self->table[i] = (i * 5 + 3) % 8;
+	self->e.flags = variant->flags;
+	self->e.types = ALL;
+	self->e.key = ms_key;
+	self->e.key_size = sizeof(ms_key);
+	self->e.table = self->table;
+	self->e.mask = 127;
+	self->e.unclassified_queue = 6;
+}
+
+FIXTURE_TEARDOWN(vnet_hash)
+{
+	device_close(&self->dev);
+}
+
+static void run_cases(struct __test_metadata *_metadata, struct device *dev,
+		      struct expect *e, const struct hash_case *cases, size_t n)
+{
+	bool tun = !(dev->flags & IFF_TAP);
+	struct oracle_input in;
+	struct frame_spec s;
+	struct frame f;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct hash_case *c = &cases[i];
+
+		if (tun && c->tpid[0])
+			continue;
+		case_spec(c, &s);
+		/* The spec's answer, independently of the oracle. */
+		frame_build(&f, &s);
+		oracle_classify_eth(f.data, f.len, c->types, &in);
+		EXPECT_EQ(c->report, in.report) TH_LOG("oracle: %s", c->name);
+
+		e->types = c->types;
+		ASSERT_EQ(0, device_configure(dev, dev->fds[0], e))
+			TH_LOG("%s", c->name);
+		check_frame(_metadata, dev, dev->fds, dev->nq, e, &s, -1,
+			    c->name);
+	}
+}
+
+TEST_F(vnet_hash, ipv4)
+{
+	run_cases(_metadata, &self->dev, &self->e, ipv4_cases, ARRAY_SIZE(ipv4_cases));
+}
+
+TEST_F(vnet_hash, vlan)
+{
+	if (!(variant->type & IFF_TAP))
+		SKIP(return, "no link-layer header on a tun device");
+	run_cases(_metadata, &self->dev, &self->e, vlan_cases, ARRAY_SIZE(vlan_cases));
+}
+
+TEST_F(vnet_hash, ipv6)
+{
+	run_cases(_metadata, &self->dev, &self->e, ipv6_cases, ARRAY_SIZE(ipv6_cases));
+}
+
+TEST_F(vnet_hash, ipv6_ext)
+{
+	run_cases(_metadata, &self->dev, &self->e, ipv6_ext_cases, ARRAY_SIZE(ipv6_ext_cases));
+}
+
+TEST_F(vnet_hash, non_ip)
+{
+	run_cases(_metadata, &self->dev, &self->e, non_ip_cases, ARRAY_SIZE(non_ip_cases));
+}
+
+/* Many random flows of every kind: hashes, types and queue spread. */
+TEST_F(vnet_hash, many_flows)
+{
+	int hits[TUN_MAX_QUEUES] = {};
+	uint32_t state = 0x1427bded;
+	struct frame_spec s;
+	int i, q = 0;
+
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	for (i = 0; i < 96; i++) {
+		flow_spec_random(&s, i % FLOW_KINDS, &state);
+		if (!(variant->type & IFF_TAP) && s.ethertype == ETH_P_ARP)
+			continue;
+		q = check_frame(_metadata, &self->dev, self->dev.fds,
+				self->dev.nq, &self->e, &s, -1,
+				flow_kind_names[i % FLOW_KINDS]);
+		if (q >= 0)
+			hits[q]++;
+	}
+	/* With RSS and this table, 96 flows reach every queue. */
+	if ((variant->flags & RSS) && variant->queues > 1)
+		for (q = 0; q < variant->queues; q++)
+			EXPECT_LT(0, hits[q]) TH_LOG("queue %d unused", q);
+}
+
+/* A short key is zero-extended to 40 bytes. */
+TEST_F(vnet_hash, short_key)
+{
+	uint32_t state = 7;
+	struct frame_spec s;
+	int i;
+
+	if (!variant->flags)
+		SKIP(return, "hashing off");
+	self->e.key_size = 13;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	for (i = 0; i < 12; i++) {
+		flow_spec_random(&s, i % (FLOW_KINDS - 1), &state);
+		check_frame(_metadata, &self->dev, self->dev.fds,
+			    self->dev.nq, &self->e, &s, -1, "short key");
+	}
+	self->e.key_size = 1;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	flow_spec_random(&s, FLOW_TCP6_EX, &state);
+	check_frame(_metadata, &self->dev, self->dev.fds, self->dev.nq,
+		    &self->e, &s, -1, "1-byte key");
+}
+
+/* A VLAN tag in the skb (hardware offload of a VLAN device) counts too. */
+TEST_F(vnet_hash, vlan_offload)
+{
+	uint32_t state = 99;
+	struct frame_spec s;
+	char cmd[128];
+	int i;
+
+	if (!(variant->type & IFF_TAP))
+		SKIP(return, "no link-layer header on a tun device");
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add link %s name vlan10 type vlan id 10 2>/dev/null",
+		 self->dev.ifname);
+	if (system(cmd))
+		SKIP(return, "cannot create a VLAN device");
+	ASSERT_EQ(0, netdev_set_up("vlan10"));
+	self->e.hw_vlan = true;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	for (i = 0; i < FLOW_KINDS; i++) {
+		flow_spec_random(&s, i, &state);
+		s.tpid[0] = ETH_P_8021Q;
+		check_frame(_metadata, &self->dev, self->dev.fds,
+			    self->dev.nq, &self->e, &s, -1,
+			    flow_kind_names[i]);
+	}
+}
+
+/*
+ * Device-wide behaviour on a 4-queue tap with a 20-byte header:
+ * validation, lifetime, queue changes, eBPF and ethtool.
+ */
+FIXTURE(vnet_hash_ctl)
+{
+	struct device dev;
+	uint16_t table[TABLE_MAX];
+	struct expect e;
+	uint32_t state;
+};
+
+FIXTURE_SETUP(vnet_hash_ctl)
+{
+	int i;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	if (vnet_hash_missing())
+		SKIP(return, "TUNGETVNETHASHCAP not supported");
+	ASSERT_EQ(0, device_create(&self->dev, "vhc%d",
+				   IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
+				   IFF_MULTI_QUEUE, QUEUES, 20));
+	for (i = 0; i < TABLE_MAX; i++)
+		self->table[i] = i % 8;
+	self->e.flags = RSS | REPORT;
+	self->e.types = ALL;
+	self->e.key = ms_key;
+	self->e.key_size = sizeof(ms_key);
+	self->e.table = self->table;
+	self->e.mask = 255;
+	self->e.unclassified_queue = 1;
+	self->state = 0xdecade;
+}
+
+FIXTURE_TEARDOWN(vnet_hash_ctl)
+{
+	device_close(&self->dev);
+}
+
+/* Send @n flows of every kind; each must match the oracle. */
+static void check_flows(struct __test_metadata *_metadata, struct device *dev,
+			const struct expect *e, uint32_t *state,
+			const int *queues, int nq, int n, int want_queue,
+			const char *name)
+{
+	struct frame_spec s;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		flow_spec_random(&s, i % FLOW_KINDS, state);
+		check_frame(_metadata, dev, queues, nq, e, &s, want_queue,
+			    name);
+	}
+}
+
+/* Every invalid argument is EINVAL and leaves the old configuration. */
+TEST_F(vnet_hash_ctl, invalid)
+{
+	static const struct {
+		const char *name;
+		uint16_t flags;
+		uint32_t types;
+		uint16_t key_size;
+		uint16_t mask;
+		uint16_t unclassified_queue;
+		int bad_entry;		/* index of a table entry set to 256 */
+	} bad[] = {
+		{ "unknown flag", RSS | REPORT | 4, ALL, 40, 255, 0, -1 },
+		{ "top flag", REPORT | 0x8000, ALL, 40, 0, 0, -1 },
+		{ "off with types", 0, ALL, 0, 0, 0, -1 },
+		{ "off with key", 0, 0, 40, 0, 0, -1 },
+		{ "type 0x200", REPORT, ALL | 0x200, 40, 0, 0, -1 },
+		{ "types ~0", RSS, ~0u, 40, 255, 0, -1 },
+		{ "key size 0", REPORT, ALL, 0, 0, 0, -1 },
+		{ "key size 0 rss", RSS, ALL, 0, 255, 0, -1 },
+		{ "key size 41", RSS | REPORT, ALL, 41, 255, 0, -1 },
+		{ "table length 3", RSS, ALL, 40, 2, 0, -1 },
+		{ "table length 6", RSS, ALL, 40, 5, 0, -1 },
+		{ "table length 255", RSS, ALL, 40, 254, 0, -1 },
+		{ "table length 512", RSS, ALL, 40, 511, 0, -1 },
+		{ "table entry 256", RSS, ALL, 40, 255, 0, 17 },
+		{ "last table entry 256", RSS, ALL, 40, 255, 0, 255 },
+		{ "unclassified queue 256", RSS, ALL, 40, 255, 256, -1 },
+		{ "unclassified queue ~0", RSS, ALL, 40, 255, 0xffff, -1 },
+		{ "mask without rss", REPORT, ALL, 40, 1, 0, -1 },
+		{ "unclassified without rss", REPORT, ALL, 40, 0, 1, -1 },
+	};
+	uint16_t table[1024];
+	struct expect good;
+	size_t i;
+
+	for (i = 0; i < TABLE_MAX; i++)
+		self->table[i] = 3;
+	self->e.unclassified_queue = 3;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, QUEUES, 7, -1, "before");
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(table, 0, sizeof(table));
+		if (bad[i].bad_entry >= 0)
+			table[bad[i].bad_entry] = 256;
+		EXPECT_EQ(-EINVAL,
+			  tun_set_vnet_hash(self->dev.fds[i % QUEUES],
+					    bad[i].flags, bad[i].types, ms_key,
+					    bad[i].key_size, table, bad[i].mask,
+					    bad[i].unclassified_queue))
+			TH_LOG("%s", bad[i].name);
+	}
+	/* All flows still on queue 3, with the old key and types. */
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, QUEUES, 14, 3, "after");
+
+	/* The limits themselves are valid. */
+	good = self->e;
+	for (i = 0; i < TABLE_MAX; i++)
+		table[i] = 255;
+	good.table = table;
+	good.key_size = 1;
+	good.unclassified_queue = 255;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[1], &good));
+	self->e = good;
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, QUEUES, 7, 3, "limits");
+	good.mask = 0;
+	table[0] = 2;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[2], &good));
+	self->e = good;
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, QUEUES, 7, -1, "1 entry");
+}
+
+/* A bad pointer is EFAULT, wherever the argument ends. */
+TEST_F(vnet_hash_ctl, efault)
+{
+	struct tun_vnet_hash *hash;
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *map;
+
+	for (int i = 0; i < TABLE_MAX; i++)
+		self->table[i] = 2;
+	self->e.unclassified_queue = 2;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+
+	EXPECT_EQ(-1, ioctl(self->dev.fds[0], TUNSETVNETHASH, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->dev.fds[0], TUNGETVNETHASHCAP, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* A valid header whose table runs into an unmapped page. */
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, munmap(map + page, page));
+	hash = (struct tun_vnet_hash *)(map + page - sizeof(*hash) - 16);
+	memset(hash, 0, sizeof(*hash) + 16);
+	hash->flags = RSS;
+	hash->types = ALL;
+	hash->key_size = 40;
+	hash->indirection_table_mask = 255;
+	EXPECT_EQ(-1, ioctl(self->dev.fds[0], TUNSETVNETHASH, hash));
+	EXPECT_EQ(EFAULT, errno);
+	/* And a key that does. */
+	hash = (struct tun_vnet_hash *)(map + page - sizeof(*hash) - 8);
+	memset(hash, 0, sizeof(*hash) + 8);
+	hash->flags = REPORT;
+	hash->types = ALL;
+	hash->key_size = 40;
+	EXPECT_EQ(-1, ioctl(self->dev.fds[0], TUNSETVNETHASH, hash));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(map, page);
+
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, QUEUES, 7, 2, "after");
+}
+
+/* A deleted device leaves its descriptors detached: EBADFD. */
+TEST_F(vnet_hash_ctl, deleted_device)
+{
+	struct tun_vnet_hash_cap cap;
+
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	ASSERT_EQ(0, netdev_delete(self->dev.ifindex));
+	EXPECT_EQ(-EBADFD, device_configure(&self->dev, self->dev.fds[0],
+					    &self->e));
+	EXPECT_EQ(-EBADFD, device_configure(&self->dev, self->dev.fds[3],
+					    &(struct expect){ .flags = 0 }));
+	EXPECT_EQ(0, ioctl(self->dev.fds[1], TUNGETVNETHASHCAP, &cap));
+}
+
+/* A queue disabled with IFF_DETACH_QUEUE still configures its device. */
+TEST_F(vnet_hash_ctl, detached_queue_configures)
+{
+	struct tun_vnet_hash_cap cap;
+	int i;
+
+	ASSERT_EQ(0, tun_set_queue(self->dev.fds[3], false));
+	for (i = 0; i < TABLE_MAX; i++)
+		self->table[i] = 1;
+	EXPECT_EQ(0, device_configure(&self->dev, self->dev.fds[3], &self->e));
+	EXPECT_EQ(0, ioctl(self->dev.fds[3], TUNGETVNETHASHCAP, &cap));
+	/* Queues 0..2 remain, in place: all to queue 1. */
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, 3, 14, 1, "detached");
+
+	/* Invalid through the detached queue is still EINVAL. */
+	EXPECT_EQ(-EINVAL, tun_set_vnet_hash(self->dev.fds[3], 4, 0, ms_key,
+					     40, self->table, 0, 0));
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, 3, 7, 1, "still");
+}
+
+/* Record the automq queue of @n flows, or check them against @queues. */
+static void automq_flows(struct __test_metadata *_metadata,
+			 struct device *dev, const struct expect *e,
+			 int *queues, int n, bool record, const char *name)
+{
+	uint32_t state = 0xabcdef;
+	struct frame_spec s;
+	int i, q;
+
+	for (i = 0; i < n; i++) {
+		/* Non-IP frames all hash alike for automq: IP flows only. */
+		flow_spec_random(&s, i % FLOW_NON_IP, &state);
+		q = check_frame(_metadata, dev, dev->fds, QUEUES, e, &s,
+				record ? -2 : queues[i], name);
+		if (record)
+			queues[i] = q;
+	}
+}
+
+/*
+ * REPORT without RSS keeps tun's automatic steering; flags 0 gives it
+ * back after RSS.
+ */
+TEST_F(vnet_hash_ctl, report_keeps_automq)
+{
+	struct expect off = { .flags = 0 };
+	int queues[32];
+	int i, other;
+
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &off));
+	self->e.flags = 0;
+	automq_flows(_metadata, &self->dev, &self->e, queues, 32, true,
+		     "automq");
+	for (i = 1; i < 32; i++)
+		if (queues[i] != queues[0])
+			break;
+	EXPECT_LT(i, 32) TH_LOG("automq used a single queue");
+
+	self->e.flags = REPORT;
+	self->e.mask = 0;
+	self->e.unclassified_queue = 0;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[1], &self->e));
+	automq_flows(_metadata, &self->dev, &self->e, queues, 32, false,
+		     "report only");
+
+	/* RSS moves every flow to one queue ... */
+	other = (queues[0] + 1) % QUEUES;
+	for (i = 0; i < TABLE_MAX; i++)
+		self->table[i] = other;
+	self->e.unclassified_queue = other;
+	self->e.flags = RSS;
+	self->e.mask = 255;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[2], &self->e));
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, QUEUES, 7, other, "rss");
+
+	/* ... and turning hashing off restores automq, without a report. */
+	self->e.flags = 0;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[3], &self->e));
+	automq_flows(_metadata, &self->dev, &self->e, queues, 32, false,
+		     "off again");
+}
+
+/*
+ * Queues attached and detached under a configuration: the table index is
+ * taken modulo the attached queues, which tun keeps packed (detaching
+ * queue i moves the last one into slot i).
+ */
+TEST_F(vnet_hash_ctl, attach_detach)
+{
+	int qfd[QUEUES], nq = QUEUES, order[QUEUES] = { 1, 0, 2, 3 };
+	struct frame_spec s;
+	struct frame f;
+	int i, k;
+
+	memcpy(qfd, self->dev.fds, sizeof(qfd));
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    qfd, nq, 14, -1, "4 queues");
+
+	for (i = 0; i < QUEUES; i++) {
+		int fd = self->dev.fds[order[i]];
+
+		for (k = 0; k < nq && qfd[k] != fd; k++)
+			;
+		ASSERT_LT(k, nq);
+		ASSERT_EQ(0, tun_set_queue(fd, false));
+		qfd[k] = qfd[--nq];
+		if (nq)
+			check_flows(_metadata, &self->dev, &self->e,
+				    &self->state, qfd, nq, 14, -1,
+				    "detaching");
+	}
+
+	/* No queue at all: the frame is dropped, nothing breaks. */
+	flow_spec_random(&s, FLOW_TCP4, &self->state);
+	frame_build(&f, &s);
+	packet_send(self->dev.sock, self->dev.ifindex, &f, false);
+
+	for (i = 0; i < QUEUES; i++) {
+		ASSERT_EQ(0, tun_set_queue(self->dev.fds[order[i]], true));
+		qfd[nq++] = self->dev.fds[order[i]];
+		/* Drain what the qdisc may have held back meanwhile. */
+		check_flows(_metadata, &self->dev, &self->e, &self->state,
+			    qfd, nq, 14, -1, "attaching");
+	}
+}
+
+/* A steering eBPF program chooses the queue; the report stays right. */
+TEST_F(vnet_hash_ctl, steering_ebpf)
+{
+	struct bpf_insn insns[] = {
+		/* r0 = 2; return r0 */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = 2 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	int prog, i, none = -1;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = ARRAY_SIZE(insns);
+	attr.license = (uintptr_t)"GPL";
+	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (prog < 0)
+		SKIP(return, "cannot load an eBPF program: %s",
+		     strerror(errno));
+
+	for (i = 0; i < TABLE_MAX; i++)
+		self->table[i] = 0;
+	self->e.unclassified_queue = 0;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	ASSERT_EQ(0, ioctl(self->dev.fds[1], TUNSETSTEERINGEBPF, &prog));
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, QUEUES, 14, 2, "ebpf");
+
+	/* Report without RSS under the program too. */
+	self->e.flags = REPORT;
+	self->e.mask = 0;
+	self->e.unclassified_queue = 0;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, QUEUES, 7, 2, "report");
+
+	/* Without the program, the table steers again. */
+	self->e.flags = RSS | REPORT;
+	self->e.mask = 255;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	ASSERT_EQ(0, ioctl(self->dev.fds[1], TUNSETSTEERINGEBPF, &none));
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, QUEUES, 7, 0, "table");
+	close(prog);
+}
+
+/* A persistent device keeps its configuration with no queue attached. */
+TEST_F(vnet_hash_ctl, persist)
+{
+	int i;
+
+	for (i = 0; i < TABLE_MAX; i++)
+		self->table[i] = 2;
+	self->e.unclassified_queue = 2;
+	ASSERT_EQ(0, ioctl(self->dev.fds[0], TUNSETPERSIST, 1));
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	for (i = 0; i < QUEUES; i++)
+		close(self->dev.fds[i]);
+
+	for (i = 0; i < QUEUES; i++) {
+		self->dev.fds[i] = tun_open_queue(self->dev.ifname,
+						  self->dev.flags);
+		ASSERT_LE(0, self->dev.fds[i]);
+		ASSERT_EQ(0, tun_prepare_queue(self->dev.fds[i], 20));
+	}
+	ASSERT_EQ(0, netdev_set_up(self->dev.ifname));
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, QUEUES, 14, 2, "reopened");
+	EXPECT_EQ(0, ioctl(self->dev.fds[0], TUNSETPERSIST, 0));
+}
+
+/* Run a command, return its output (truncated to @size). */
+static int run_output(const char *cmd, char *out, size_t size)
+{
+	size_t len = 0, n;
+	FILE *p;
+
+	p = popen(cmd, "r");
+	if (!p)
+		return -errno;
+	while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)))
+		len += n;
+	out[len] = '\0';
+	return pclose(p);
+}
+
+/* Parse `ethtool -x`: ring count, table entries and key. */
+static int parse_ethtool_x(const char *out, int *rings, int *table,
+			   int *table_len, uint8_t *key, int *key_len)
+{
+	const char *p = strstr(out, " with ");
+	unsigned int byte;
+	int row, n, a[8];
+
+	*table_len = 0;
+	*key_len = 0;
+	if (!p || sscanf(p, " with %d RX ring", rings) != 1)
+		return -1;
+	p = strchr(p, '\n');
+	while (p && (n = sscanf(p + 1, " %d: %d %d %d %d %d %d %d %d", &row,
+				&a[0], &a[1], &a[2], &a[3], &a[4], &a[5],
+				&a[6], &a[7])) > 1) {
+		memcpy(table + *table_len, a, (n - 1) * sizeof(int));
+		*table_len += n - 1;
+		if (*table_len > TABLE_MAX - 8)
+			return -1;
+		p = strchr(p + 1, '\n');
+	}
+	p = strstr(out, "RSS hash key:");
+	if (!p)
+		return -1;
+	p = strchr(p, '\n');
+	while (p && *key_len < 64 && sscanf(p + 1, "%2x", &byte) == 1) {
+		key[(*key_len)++] = byte;
+		p += 3;
+		if (*p != ':')
+			break;
+	}
+	return 0;
+}
+
+/* ethtool shows the configuration, read-only. */
+TEST_F(vnet_hash_ctl, ethtool)
+{
+	int rings, table[TABLE_MAX], table_len, key_len, i;
+	char cmd[128], out[8192];
+	uint8_t key[64];
+
+	if (system("ethtool --version >/dev/null 2>&1"))
+		SKIP(return, "no ethtool");
+	for (i = 0; i < 16; i++)
+		self->table[i] = (i * 3) % 4;
+	self->e.mask = 15;
+	self->e.key_size = 16;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+
+	snprintf(cmd, sizeof(cmd), "ethtool -x %s 2>&1", self->dev.ifname);
+	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_EQ(0, parse_ethtool_x(out, &rings, table, &table_len, key,
+				     &key_len)) TH_LOG("%s", out);
+	EXPECT_EQ(QUEUES, rings);
+	EXPECT_EQ(16, table_len) TH_LOG("%s", out);
+	for (i = 0; i < 16 && i < table_len; i++)
+		EXPECT_EQ(self->table[i], table[i]) TH_LOG("entry %d", i);
+	EXPECT_EQ(40, key_len) TH_LOG("%s", out);
+	for (i = 0; i < key_len; i++)
+		EXPECT_EQ(i < 16 ? ms_key[i] : 0, key[i]) TH_LOG("key %d", i);
+
+	/* The ring count follows the attached queues. */
+	ASSERT_EQ(0, tun_set_queue(self->dev.fds[3], false));
+	EXPECT_EQ(0, run_output(cmd, out, sizeof(out)));
+	ASSERT_EQ(0, parse_ethtool_x(out, &rings, table, &table_len, key,
+				     &key_len)) TH_LOG("%s", out);
+	EXPECT_EQ(QUEUES - 1, rings);
+
+	snprintf(cmd, sizeof(cmd), "ethtool -n %s rx-flow-hash tcp4 2>&1",
+		 self->dev.ifname);
+	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "IP SA")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "IP DA")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "L4 bytes 0 & 1")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "L4 bytes 2 & 3")) TH_LOG("%s", out);
+
+	/* Without TCPv4, TCP over IPv4 is hashed over the addresses. */
+	self->e.types = T_IPV4;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "IP SA")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "IP DA")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "L4 bytes")) TH_LOG("%s", out);
+
+	/* Setting goes through the descriptor, not ethtool. */
+	snprintf(cmd, sizeof(cmd), "ethtool -X %s equal 2 2>&1",
+		 self->dev.ifname);
+	EXPECT_NE(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
+}
+
+TEST_HARNESS_MAIN

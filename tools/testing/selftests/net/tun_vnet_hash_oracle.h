@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace oracle for virtio_net hash report and RSS of tun/tap.
+ *
+ * It computes, independently of the kernel, what the device must report
+ * for a frame: a bit-serial Toeplitz hash (the textbook shift register,
+ * not the kernel's table-driven form) over the input that the virtio
+ * specification selects for the frame, and the matching queue.  Shared
+ * by the tun_vnet_hash selftest and tools/net/tunrss, so that both check
+ * the kernel against one reference.
+ *
+ * The classification follows the rules of the virtio specification
+ * ("Device Types / Network Device", hash calculation) with the decisions
+ * of this project:
+ * - IPv4 options are skipped using IHL; a fragment (MF set or a non-zero
+ *   offset) has no TCP/UDP header, the first one included.
+ * - 802.1Q and 802.1ad tags in the frame are skipped.
+ * - IPv6 extension headers are Hop-by-Hop (0), Routing (43), Fragment
+ *   (44), Destination Options (60), AH (51, (len + 2) * 4 bytes) and
+ *   Mobility (135).  ESP (50) and No Next Header (59) end the walk with
+ *   no L4 header, and so do a truncated chain and one that needs more
+ *   than ORACLE_MAX_EXT_HDRS headers.  A Fragment header means no L4.
+ * - A Home Address option (0xc9, 16 bytes) in a Destination Options
+ *   header gives src'; a type 2 Routing header (Hdr Ext Len 2, Segments
+ *   Left 1) gives dst'.
+ * - An L4 header too short to hold both ports is no L4 header.
+ * - The _EX types apply only to a packet with an extension header;
+ *   otherwise, or when none of them is enabled, the plain IPv6 types
+ *   apply with the plain addresses.
+ * A frame is considered up to its last byte: the frames of the tests are
+ * built with consistent length fields.
+ */
+#ifndef TUN_VNET_HASH_ORACLE_H
+#define TUN_VNET_HASH_ORACLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/virtio_net.h>
+
+#define ORACLE_KEY_SIZE		40
+#define ORACLE_INPUT_MAX	36
+#define ORACLE_MAX_EXT_HDRS	16
+
+#define ORACLE_ETH_P_IP		0x0800
+#define ORACLE_ETH_P_IPV6	0x86dd
+#define ORACLE_ETH_P_8021Q	0x8100
+#define ORACLE_ETH_P_8021AD	0x88a8
+
+#define ORACLE_NEXTHDR_HOP	0
+#define ORACLE_NEXTHDR_TCP	6
+#define ORACLE_NEXTHDR_UDP	17
+#define ORACLE_NEXTHDR_ROUTING	43
+#define ORACLE_NEXTHDR_FRAGMENT	44
+#define ORACLE_NEXTHDR_ESP	50
+#define ORACLE_NEXTHDR_AUTH	51
+#define ORACLE_NEXTHDR_NONE	59
+#define ORACLE_NEXTHDR_DEST	60
+#define ORACLE_NEXTHDR_MOBILITY	135
+
+#define ORACLE_OPT_HOME_ADDRESS	0xc9
+
+#define ORACLE_ALL_TYPES (VIRTIO_NET_RSS_HASH_TYPE_IPv4 | \
+			  VIRTIO_NET_RSS_HASH_TYPE_TCPv4 | \
+			  VIRTIO_NET_RSS_HASH_TYPE_UDPv4 | \
+			  VIRTIO_NET_RSS_HASH_TYPE_IPv6 | \
+			  VIRTIO_NET_RSS_HASH_TYPE_TCPv6 | \
+			  VIRTIO_NET_RSS_HASH_TYPE_UDPv6 | \
+			  VIRTIO_NET_RSS_HASH_TYPE_IP_EX | \
+			  VIRTIO_NET_RSS_HASH_TYPE_TCP_EX | \
+			  VIRTIO_NET_RSS_HASH_TYPE_UDP_EX)
+
+/**
+ * struct oracle_input - what a frame is hashed over
+ * @data: source address, destination address, then the ports when the
+ *        type has them, in network byte order
+ * @len: bytes of @data in use, 0 when the frame has no hash
+ * @report: VIRTIO_NET_HASH_REPORT_ value of the frame
+ */
+struct oracle_input {
+	uint8_t data[ORACLE_INPUT_MAX];
+	size_t len;
+	uint16_t report;
+};
+
+/**
+ * struct oracle_result - what the device must report and choose
+ * @value: the Toeplitz hash, 0 without a hash
+ * @report: VIRTIO_NET_HASH_REPORT_ value, NONE without a hash
+ */
+struct oracle_result {
+	uint32_t value;
+	uint16_t report;
+};
+
+static inline int oracle_key_bit(const uint8_t *key, size_t key_len,
+				 size_t bit)
+{
+	if (bit / 8 >= key_len)
+		return 0;
+	return (key[bit / 8] >> (7 - bit % 8)) & 1;
+}
+
+/**
+ * oracle_toeplitz() - bit-serial Toeplitz hash
+ * @key: the key; bytes past @key_len read as zero
+ * @key_len: bytes of @key
+ * @data: the input
+ * @len: bytes of @data
+ *
+ * For each input bit, most significant bit of data[0] first, XOR the
+ * 32-bit window of the key when the bit is set, then slide the window one
+ * bit to the left.
+ *
+ * Return: the hash.
+ */
+static inline uint32_t oracle_toeplitz(const uint8_t *key, size_t key_len,
+				       const uint8_t *data, size_t len)
+{
+	uint32_t window = 0, hash = 0;
+	size_t bit;
+
+	for (bit = 0; bit < 32; bit++)
+		window = window << 1 | oracle_key_bit(key, key_len, bit);
+
+	for (bit = 0; bit < len * 8; bit++) {
+		if ((data[bit / 8] >> (7 - bit % 8)) & 1)
+			hash ^= window;
+		window = window << 1 | oracle_key_bit(key, key_len, bit + 32);
+	}
+	return hash;
+}
+
+static inline uint16_t oracle_get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void oracle_set_input(struct oracle_input *in, uint16_t report,
+				    const uint8_t *saddr, const uint8_t *daddr,
+				    size_t addr_len, const uint8_t *ports)
+{
+	memcpy(in->data, saddr, addr_len);
+	memcpy(in->data + addr_len, daddr, addr_len);
+	in->len = 2 * addr_len;
+	if (ports) {
+		memcpy(in->data + in->len, ports, 4);
+		in->len += 4;
+	}
+	in->report = report;
+}
+
+static inline bool oracle_type_enabled(uint32_t types, uint16_t report)
+{
+	return types & (1u << (report - 1));
+}
+
+/* IPv4, options skipped by IHL; fragments have no L4 header. */
+static inline void oracle_classify_ipv4(const uint8_t *ip, size_t len,
+					uint32_t types,
+					struct oracle_input *in)
+{
+	const uint8_t *ports = NULL;
+	size_t ihl;
+	bool frag;
+
+	if (len < 20 || ip[0] >> 4 != 4)
+		return;
+	ihl = (ip[0] & 0xf) * 4;
+	if (ihl < 20 || ihl > len)
+		return;
+	frag = oracle_get_be16(ip + 6) & 0x3fff;
+	if (!frag && len - ihl >= 4)
+		ports = ip + ihl;
+
+	if (ports && ip[9] == ORACLE_NEXTHDR_TCP &&
+	    oracle_type_enabled(types, VIRTIO_NET_HASH_REPORT_TCPv4))
+		oracle_set_input(in, VIRTIO_NET_HASH_REPORT_TCPv4,
+				 ip + 12, ip + 16, 4, ports);
+	else if (ports && ip[9] == ORACLE_NEXTHDR_UDP &&
+		 oracle_type_enabled(types, VIRTIO_NET_HASH_REPORT_UDPv4))
+		oracle_set_input(in, VIRTIO_NET_HASH_REPORT_UDPv4,
+				 ip + 12, ip + 16, 4, ports);
+	else if (oracle_type_enabled(types, VIRTIO_NET_HASH_REPORT_IPv4))
+		oracle_set_input(in, VIRTIO_NET_HASH_REPORT_IPv4,
+				 ip + 12, ip + 16, 4, NULL);
+}
+
+/* The Home Address option of a Destination Options header, or NULL. */
+static inline const uint8_t *oracle_find_hao(const uint8_t *opts, size_t len)
+{
+	size_t off = 2;
+
+	while (off < len) {
+		if (opts[off] == 0) {	/* Pad1 */
+			off++;
+			continue;
+		}
+		if (off + 2 > len || off + 2 + opts[off + 1] > len)
+			return NULL;
+		if (opts[off] == ORACLE_OPT_HOME_ADDRESS && opts[off + 1] == 16)
+			return opts + off + 2;
+		off += 2 + opts[off + 1];
+	}
+	return NULL;
+}
+
+/*
+ * IPv6: walk the extension headers for src', dst' and the L4 header,
+ * then apply the _EX rules when there was an extension header, the plain
+ * rules otherwise or when no _EX rule matched.
+ */
+static inline void oracle_classify_ipv6(const uint8_t *ip, size_t len,
+					uint32_t types,
+					struct oracle_input *in)
+{
+	const uint8_t *saddr_ex, *daddr_ex, *ports = NULL;
+	bool has_ext = false, frag = false;
+	uint8_t nexthdr, l4proto = 0;
+	size_t off = 40, hlen;
+	int walked;
+
+	if (len < 40 || ip[0] >> 4 != 6)
+		return;
+	saddr_ex = ip + 8;
+	daddr_ex = ip + 24;
+	nexthdr = ip[6];
+
+	for (walked = 0; ; walked++) {
+		if (nexthdr == ORACLE_NEXTHDR_TCP ||
+		    nexthdr == ORACLE_NEXTHDR_UDP) {
+			if (!frag && len - off >= 4) {
+				l4proto = nexthdr;
+				ports = ip + off;
+			}
+			break;
+		}
+		if (nexthdr != ORACLE_NEXTHDR_HOP &&
+		    nexthdr != ORACLE_NEXTHDR_ROUTING &&
+		    nexthdr != ORACLE_NEXTHDR_FRAGMENT &&
+		    nexthdr != ORACLE_NEXTHDR_DEST &&
+		    nexthdr != ORACLE_NEXTHDR_AUTH &&
+		    nexthdr != ORACLE_NEXTHDR_MOBILITY)
+			break;	/* ESP, No Next Header, anything else */
+		if (walked == ORACLE_MAX_EXT_HDRS || len - off < 2)
+			break;
+		if (nexthdr == ORACLE_NEXTHDR_FRAGMENT)
+			hlen = 8;
+		else if (nexthdr == ORACLE_NEXTHDR_AUTH)
+			hlen = (ip[off + 1] + 2) * 4;
+		else
+			hlen = (ip[off + 1] + 1) * 8;
+		if (len - off < hlen)
+			break;
+
+		has_ext = true;
+		if (nexthdr == ORACLE_NEXTHDR_FRAGMENT) {
+			frag = true;
+		} else if (nexthdr == ORACLE_NEXTHDR_DEST) {
+			const uint8_t *hao = oracle_find_hao(ip + off, hlen);
+
+			if (hao)
+				saddr_ex = hao;
+		} else if (nexthdr == ORACLE_NEXTHDR_ROUTING &&
+			   ip[off + 1] == 2 && ip[off + 2] == 2 &&
+			   ip[off + 3] == 1) {
+			daddr_ex = ip + off + 8;
+		}
+		nexthdr = ip[off];
+		off += hlen;
+	}
+
+	if (has_ext) {
+		if (ports && l4proto == ORACLE_NEXTHDR_TCP &&
+		    oracle_type_enabled(types, VIRTIO_NET_HASH_REPORT_TCPv6_EX)) {
+			oracle_set_input(in, VIRTIO_NET_HASH_REPORT_TCPv6_EX,
+					 saddr_ex, daddr_ex, 16, ports);
+			return;
+		}
+		if (ports && l4proto == ORACLE_NEXTHDR_UDP &&
+		    oracle_type_enabled(types, VIRTIO_NET_HASH_REPORT_UDPv6_EX)) {
+			oracle_set_input(in, VIRTIO_NET_HASH_REPORT_UDPv6_EX,
+					 saddr_ex, daddr_ex, 16, ports);
+			return;
+		}
+		if (oracle_type_enabled(types, VIRTIO_NET_HASH_REPORT_IPv6_EX)) {
+			oracle_set_input(in, VIRTIO_NET_HASH_REPORT_IPv6_EX,
+					 saddr_ex, daddr_ex, 16, NULL);
+			return;
+		}
+	}
+
+	if (ports && l4proto == ORACLE_NEXTHDR_TCP &&
+	    oracle_type_enabled(types, VIRTIO_NET_HASH_REPORT_TCPv6))
+		oracle_set_input(in, VIRTIO_NET_HASH_REPORT_TCPv6,
+				 ip + 8, ip + 24, 16, ports);
+	else if (ports && l4proto == ORACLE_NEXTHDR_UDP &&
+		 oracle_type_enabled(types, VIRTIO_NET_HASH_REPORT_UDPv6))
+		oracle_set_input(in, VIRTIO_NET_HASH_REPORT_UDPv6,
+				 ip + 8, ip + 24, 16, ports);
+	else if (oracle_type_enabled(types, VIRTIO_NET_HASH_REPORT_IPv6))
+		oracle_set_input(in, VIRTIO_NET_HASH_REPORT_IPv6,
+				 ip + 8, ip + 24, 16, NULL);
+}
+
+/**
+ * oracle_classify_l3() - hash input of a packet without link-layer header
+ * @ethertype: the protocol of the packet (host order ETH_P_ value)
+ * @pkt: the packet, starting at its network header
+ * @len: bytes of @pkt
+ * @types: enabled VIRTIO_NET_RSS_HASH_TYPE_ flags
+ * @in: the result; in->len is 0 when the packet has no hash
+ */
+static inline void oracle_classify_l3(uint16_t ethertype, const uint8_t *pkt,
+				      size_t len, uint32_t types,
+				      struct oracle_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	if (ethertype == ORACLE_ETH_P_IP)
+		oracle_classify_ipv4(pkt, len, types, in);
+	else if (ethertype == ORACLE_ETH_P_IPV6)
+		oracle_classify_ipv6(pkt, len, types, in);
+}
+
+/**
+ * oracle_classify_eth() - hash input of an Ethernet frame
+ * @frame: the frame, VLAN tags included
+ * @len: bytes of @frame
+ * @types: enabled VIRTIO_NET_RSS_HASH_TYPE_ flags
+ * @in: the result; in->len is 0 when the frame has no hash
+ */
+static inline void oracle_classify_eth(const uint8_t *frame, size_t len,
+				       uint32_t types, struct oracle_input *in)
+{
+	size_t off = 14;
+	uint16_t proto;
+
+	memset(in, 0, sizeof(*in));
+	if (len < off)
+		return;
+	proto = oracle_get_be16(frame + 12);
+	while (proto == ORACLE_ETH_P_8021Q || proto == ORACLE_ETH_P_8021AD) {
+		if (len - off < 4)
+			return;
+		proto = oracle_get_be16(frame + off + 2);
+		off += 4;
+	}
+	oracle_classify_l3(proto, frame + off, len - off, types, in);
+}
+
+/**
+ * oracle_hash() - the hash and report of a classified frame
+ * @key: the configured key
+ * @key_len: its size, at most ORACLE_KEY_SIZE
+ * @in: the classification of the frame
+ *
+ * Return: hash value and report type, both 0 without a hash.
+ */
+static inline struct oracle_result oracle_hash(const uint8_t *key,
+					       size_t key_len,
+					       const struct oracle_input *in)
+{
+	struct oracle_result res = { 0, VIRTIO_NET_HASH_REPORT_NONE };
+
+	if (in->len) {
+		res.value = oracle_toeplitz(key, key_len, in->data, in->len);
+		res.report = in->report;
+	}
+	return res;
+}
+
+/**
+ * oracle_queue() - queue chosen by RSS
+ * @res: the hash of the frame
+ * @table: the indirection table
+ * @mask: the indirection table mask
+ * @unclassified_queue: the queue of frames without a hash
+ * @numqueues: attached queues
+ *
+ * Return: table[hash & mask], or @unclassified_queue without a hash,
+ * modulo @numqueues.
+ */
+static inline unsigned int oracle_queue(struct oracle_result res,
+					const uint16_t *table, uint16_t mask,
+					uint16_t unclassified_queue,
+					unsigned int numqueues)
+{
+	unsigned int queue;
+
+	if (res.report == VIRTIO_NET_HASH_REPORT_NONE)
+		queue = unclassified_queue;
+	else
+		queue = table[res.value & mask];
+	return queue % numqueues;
+}
+
+#endif /* TUN_VNET_HASH_ORACLE_H */

@@ -1,0 +1,695 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the tun_vnet_hash selftest and tools/net/tunrss:
+ * building test frames, creating and configuring a multi-queue tun/tap
+ * device, injecting frames with AF_PACKET and finding on which queue they
+ * come out, with which virtio_net header.
+ *
+ * Functions return 0 (or a descriptor) on success and -errno on failure,
+ * so that the selftest can assert on them and the tool can print them.
+ */
+#ifndef TUN_VNET_HASH_UTIL_H
+#define TUN_VNET_HASH_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/virtio_net.h>
+
+#include "tun_vnet_hash_oracle.h"
+
+#define FRAME_MAX		2048
+#define FRAME_MAX_EXT		24
+#define TUN_MAX_QUEUES		16
+#define VNET_HDR_MAX		24
+#define TABLE_MAX		256
+
+/* IPv6 extension headers that frame_build() can write. */
+enum frame_ext {
+	FRAME_EXT_HOP = 1,	/* Hop-by-Hop with a PadN option */
+	FRAME_EXT_DEST,		/* Destination Options with a PadN option */
+	FRAME_EXT_DEST_HAO,	/* Destination Options with a Home Address */
+	FRAME_EXT_ROUTING,	/* Routing header type 0 (no dst') */
+	FRAME_EXT_RH2,		/* Type 2 Routing header: dst' */
+	FRAME_EXT_FRAG,		/* first fragment: offset 0, M set */
+	FRAME_EXT_AUTH,		/* Authentication header, 24 bytes */
+	FRAME_EXT_MOBILITY,	/* Mobility header, 16 bytes */
+	FRAME_EXT_ESP,		/* ESP: ends the chain */
+	FRAME_EXT_NONE,		/* No Next Header: ends the chain */
+};
+
+/**
+ * struct frame_spec - description of a test frame
+ * @tpid: VLAN tags in the frame, outermost first, 0 for none
+ * @ethertype: ETH_P_IP, ETH_P_IPV6, or any other for a non-IP frame
+ * @saddr: source address (4 or 16 bytes used)
+ * @daddr: destination address
+ * @l4proto: IP protocol of the transport header
+ * @sport: source port
+ * @dport: destination port
+ * @l4_trunc: write only @l4_len bytes of the transport header, no payload
+ * @l4_len: with @l4_trunc, bytes of transport header to write
+ * @ipv4_optlen: bytes of IPv4 options, a multiple of 4 up to 40
+ * @ipv4_frag: IPv4 frag_off field (flags and offset), host order
+ * @ext: IPv6 extension headers, FRAME_EXT_*, in order
+ * @n_ext: entries of @ext in use
+ * @hao: address of the Home Address option
+ * @rh2: address of the Type 2 Routing header
+ * @seq: written in the payload, to tell frames apart
+ */
+struct frame_spec {
+	uint16_t tpid[2];
+	uint16_t ethertype;
+	uint8_t saddr[16];
+	uint8_t daddr[16];
+	uint8_t l4proto;
+	uint16_t sport;
+	uint16_t dport;
+	bool l4_trunc;
+	uint8_t l4_len;
+	uint8_t ipv4_optlen;
+	uint16_t ipv4_frag;
+	uint8_t ext[FRAME_MAX_EXT];
+	int n_ext;
+	uint8_t hao[16];
+	uint8_t rh2[16];
+	uint32_t seq;
+};
+
+/**
+ * struct frame - a built frame
+ * @data: the Ethernet frame
+ * @len: bytes of @data
+ * @l3_off: offset of the network header in @data
+ * @l3_proto: ethertype of the network header, host order
+ */
+struct frame {
+	uint8_t data[FRAME_MAX];
+	size_t len;
+	size_t l3_off;
+	uint16_t l3_proto;
+};
+
+static inline uint8_t *frame_put(struct frame *f, size_t len)
+{
+	uint8_t *p = f->data + f->len;
+
+	memset(p, 0, len);
+	f->len += len;
+	return p;
+}
+
+static inline void frame_put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static inline void frame_put_be32(uint8_t *p, uint32_t v)
+{
+	frame_put_be16(p, v >> 16);
+	frame_put_be16(p + 2, v);
+}
+
+static inline uint16_t frame_ipv4_csum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < len; i += 2)
+		sum += oracle_get_be16(p + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+static inline uint8_t frame_ext_nexthdr(uint8_t ext)
+{
+	switch (ext) {
+	case FRAME_EXT_HOP:
+		return ORACLE_NEXTHDR_HOP;
+	case FRAME_EXT_DEST:
+	case FRAME_EXT_DEST_HAO:
+		return ORACLE_NEXTHDR_DEST;
+	case FRAME_EXT_ROUTING:
+	case FRAME_EXT_RH2:
+		return ORACLE_NEXTHDR_ROUTING;
+	case FRAME_EXT_FRAG:
+		return ORACLE_NEXTHDR_FRAGMENT;
+	case FRAME_EXT_AUTH:
+		return ORACLE_NEXTHDR_AUTH;
+	case FRAME_EXT_MOBILITY:
+		return ORACLE_NEXTHDR_MOBILITY;
+	case FRAME_EXT_ESP:
+		return ORACLE_NEXTHDR_ESP;
+	default:
+		return ORACLE_NEXTHDR_NONE;
+	}
+}
+
+/* One IPv6 extension header; @next is the Next Header it carries. */
+static inline void frame_put_ext(struct frame *f, const struct frame_spec *s,
+				 uint8_t ext, uint8_t next)
+{
+	uint8_t *p;
+
+	switch (ext) {
+	case FRAME_EXT_HOP:
+	case FRAME_EXT_DEST:
+		p = frame_put(f, 8);
+		p[0] = next;
+		p[2] = 1;	/* PadN */
+		p[3] = 4;
+		break;
+	case FRAME_EXT_DEST_HAO:
+		p = frame_put(f, 24);
+		p[0] = next;
+		p[1] = 2;
+		p[2] = 1;	/* PadN, so that the address is 8n + 6 */
+		p[3] = 2;
+		p[6] = ORACLE_OPT_HOME_ADDRESS;
+		p[7] = 16;
+		memcpy(p + 8, s->hao, 16);
+		break;
+	case FRAME_EXT_ROUTING:
+	case FRAME_EXT_RH2:
+		p = frame_put(f, 24);
+		p[0] = next;
+		p[1] = 2;
+		p[2] = ext == FRAME_EXT_RH2 ? 2 : 0;
+		p[3] = 1;
+		memcpy(p + 8, ext == FRAME_EXT_RH2 ? s->rh2 : s->daddr, 16);
+		break;
+	case FRAME_EXT_FRAG:
+		p = frame_put(f, 8);
+		p[0] = next;
+		frame_put_be16(p + 2, 1);	/* offset 0, M */
+		frame_put_be32(p + 4, 0x1234 + s->seq);
+		break;
+	case FRAME_EXT_AUTH:
+		p = frame_put(f, 24);
+		p[0] = next;
+		p[1] = 4;	/* (4 + 2) * 4 = 24 bytes */
+		frame_put_be32(p + 4, 0x100);
+		frame_put_be32(p + 8, s->seq);
+		break;
+	case FRAME_EXT_MOBILITY:
+		p = frame_put(f, 16);
+		p[0] = next;
+		p[1] = 1;
+		p[2] = 5;	/* Binding Update */
+		break;
+	case FRAME_EXT_ESP:
+		p = frame_put(f, 8);
+		frame_put_be32(p, 0x200);
+		frame_put_be32(p + 4, s->seq);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Transport header, or @l4_len bytes of it, then the payload. */
+static inline void frame_put_l4(struct frame *f, const struct frame_spec *s)
+{
+	size_t len = s->l4proto == ORACLE_NEXTHDR_TCP ? 20 : 8;
+	uint8_t hdr[20] = {};
+	uint8_t *p;
+
+	frame_put_be16(hdr, s->sport);
+	frame_put_be16(hdr + 2, s->dport);
+	if (s->l4proto == ORACLE_NEXTHDR_TCP) {
+		frame_put_be32(hdr + 4, s->seq);
+		hdr[12] = 5 << 4;
+		hdr[13] = 0x10;		/* ACK */
+		frame_put_be16(hdr + 14, 0xffff);
+	} else if (s->l4proto == ORACLE_NEXTHDR_UDP) {
+		frame_put_be16(hdr + 4, 8 + 8);
+	}
+	if (s->l4_trunc) {
+		memcpy(frame_put(f, s->l4_len), hdr, s->l4_len);
+		return;
+	}
+	memcpy(frame_put(f, len), hdr, len);
+	p = frame_put(f, 8);
+	memcpy(p, "TVH", 3);
+	frame_put_be32(p + 4, s->seq);
+}
+
+/**
+ * frame_build() - build the Ethernet frame of a description
+ * @f: the frame to write
+ * @s: its description
+ */
+static inline void frame_build(struct frame *f, const struct frame_spec *s)
+{
+	static const uint8_t dst_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
+	static const uint8_t src_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
+	uint8_t *eth, *ip;
+	size_t ip_off;
+	int i;
+
+	f->len = 0;
+	eth = frame_put(f, ETH_HLEN);
+	memcpy(eth, dst_mac, ETH_ALEN);
+	memcpy(eth + ETH_ALEN, src_mac, ETH_ALEN);
+	for (i = 0; i < 2 && s->tpid[i]; i++) {
+		frame_put_be16(f->data + f->len - 2, s->tpid[i]);
+		frame_put_be16(frame_put(f, 4), 10 + i);	/* VID */
+	}
+	frame_put_be16(f->data + f->len - 2, s->ethertype);
+	f->l3_off = f->len;
+	f->l3_proto = s->ethertype;
+	ip_off = f->len;
+
+	if (s->ethertype == ETH_P_IP) {
+		size_t ihl = 20 + s->ipv4_optlen;
+
+		ip = frame_put(f, ihl);
+		ip[0] = 0x40 | ihl / 4;
+		frame_put_be16(ip + 4, s->seq);
+		frame_put_be16(ip + 6, s->ipv4_frag);
+		ip[8] = 64;
+		ip[9] = s->l4proto;
+		memcpy(ip + 12, s->saddr, 4);
+		memcpy(ip + 16, s->daddr, 4);
+		if (s->ipv4_optlen) {
+			ip[20] = 0x94;	/* Router Alert */
+			ip[21] = 4;
+			memset(ip + 24, 1, ihl - 24);	/* NOP */
+		}
+		frame_put_l4(f, s);
+		ip = f->data + ip_off;
+		frame_put_be16(ip + 2, f->len - ip_off);
+		frame_put_be16(ip + 10, frame_ipv4_csum(ip, ihl));
+	} else if (s->ethertype == ETH_P_IPV6) {
+		ip = frame_put(f, 40);
+		ip[0] = 0x60;
+		ip[6] = s->n_ext ? frame_ext_nexthdr(s->ext[0]) : s->l4proto;
+		ip[7] = 64;
+		memcpy(ip + 8, s->saddr, 16);
+		memcpy(ip + 24, s->daddr, 16);
+		for (i = 0; i < s->n_ext; i++)
+			frame_put_ext(f, s, s->ext[i], i + 1 < s->n_ext ?
+				      frame_ext_nexthdr(s->ext[i + 1]) :
+				      s->l4proto);
+		frame_put_l4(f, s);
+		frame_put_be16(f->data + ip_off + 4, f->len - ip_off - 40);
+	} else {
+		/* Not IP: an ARP-sized payload with the marker. */
+		uint8_t *p = frame_put(f, 28);
+
+		memcpy(p, "TVH", 3);
+		frame_put_be32(p + 4, s->seq);
+	}
+}
+
+/* xorshift32, for reproducible flows */
+static inline uint32_t flow_random(uint32_t *state)
+{
+	uint32_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*state = x;
+	return x;
+}
+
+enum flow_kind {
+	FLOW_TCP4,
+	FLOW_UDP4,
+	FLOW_TCP6,
+	FLOW_UDP6,
+	FLOW_TCP6_EX,	/* Home Address option and Type 2 Routing header */
+	FLOW_UDP6_EX,	/* Home Address option */
+	FLOW_NON_IP,
+	FLOW_KINDS,
+};
+
+static const char * const flow_kind_names[FLOW_KINDS] = {
+	"tcp4", "udp4", "tcp6", "udp6", "tcp6-hao-rh2", "udp6-hao", "non-ip",
+};
+
+/**
+ * flow_spec_random() - a random flow of a kind
+ * @s: the description to fill
+ * @kind: FLOW_*
+ * @state: random state
+ */
+static inline void flow_spec_random(struct frame_spec *s, enum flow_kind kind,
+				    uint32_t *state)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < 16; i++) {
+		s->saddr[i] = flow_random(state);
+		s->daddr[i] = flow_random(state);
+		s->hao[i] = flow_random(state);
+		s->rh2[i] = flow_random(state);
+	}
+	s->sport = flow_random(state);
+	s->dport = flow_random(state);
+	s->seq = flow_random(state);
+	switch (kind) {
+	case FLOW_TCP4:
+	case FLOW_UDP4:
+		s->ethertype = ETH_P_IP;
+		s->l4proto = kind == FLOW_TCP4 ? ORACLE_NEXTHDR_TCP :
+						 ORACLE_NEXTHDR_UDP;
+		break;
+	case FLOW_TCP6:
+	case FLOW_UDP6:
+		s->ethertype = ETH_P_IPV6;
+		s->l4proto = kind == FLOW_TCP6 ? ORACLE_NEXTHDR_TCP :
+						 ORACLE_NEXTHDR_UDP;
+		break;
+	case FLOW_TCP6_EX:
+		s->ethertype = ETH_P_IPV6;
+		s->l4proto = ORACLE_NEXTHDR_TCP;
+		s->ext[s->n_ext++] = FRAME_EXT_RH2;
+		s->ext[s->n_ext++] = FRAME_EXT_DEST_HAO;
+		break;
+	case FLOW_UDP6_EX:
+		s->ethertype = ETH_P_IPV6;
+		s->l4proto = ORACLE_NEXTHDR_UDP;
+		s->ext[s->n_ext++] = FRAME_EXT_DEST_HAO;
+		break;
+	default:
+		s->ethertype = ETH_P_ARP;
+		break;
+	}
+}
+
+/**
+ * tun_open_queue() - open a queue of a tun/tap device
+ * @ifname: name of the device, created if it does not exist; the name
+ *          the kernel chose is written back
+ * @flags: IFF_* flags of TUNSETIFF
+ *
+ * Return: the descriptor, or -errno.
+ */
+static inline int tun_open_queue(char *ifname, int flags)
+{
+	struct ifreq ifr;
+	int fd, err;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	ifr.ifr_flags = flags;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	memcpy(ifname, ifr.ifr_name, IFNAMSIZ);
+	return fd;
+}
+
+/* Enable (attach) or disable (detach) a queue with TUNSETQUEUE. */
+static inline int tun_set_queue(int fd, bool attach)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = attach ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
+	return ioctl(fd, TUNSETQUEUE, &ifr) < 0 ? -errno : 0;
+}
+
+/* Non-blocking reads and a vnet header of @hdr_sz bytes (if non-zero). */
+static inline int tun_prepare_queue(int fd, int hdr_sz)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	if (hdr_sz && ioctl(fd, TUNSETVNETHDRSZ, &hdr_sz) < 0)
+		return -errno;
+	return 0;
+}
+
+/**
+ * tun_set_vnet_hash() - TUNSETVNETHASH
+ * @fd: a queue of the device
+ * @flags: TUN_VNET_HASH_* flags
+ * @types: VIRTIO_NET_RSS_HASH_TYPE_* flags
+ * @key: the key
+ * @key_size: bytes of @key
+ * @table: the indirection table (RSS only)
+ * @table_mask: the indirection table mask; its length is @table_mask + 1
+ * @unclassified_queue: queue of packets without a hash
+ *
+ * The table is passed only with TUN_VNET_HASH_RSS, as the UAPI says.
+ * Tables of up to 1024 entries and keys of up to 255 bytes fit, enough
+ * to try lengths beyond the capability.
+ *
+ * Return: 0 or -errno.
+ */
+static inline int tun_set_vnet_hash(int fd, uint16_t flags, uint32_t types,
+				    const uint8_t *key, uint16_t key_size,
+				    const uint16_t *table, uint16_t table_mask,
+				    uint16_t unclassified_queue)
+{
+	uint8_t buf[sizeof(struct tun_vnet_hash) + 2 * 1024 + 256];
+	struct tun_vnet_hash hash = {
+		.flags = flags,
+		.key_size = key_size,
+		.types = types,
+		.indirection_table_mask = table_mask,
+		.unclassified_queue = unclassified_queue,
+	};
+	size_t len = sizeof(hash);
+
+	if (table_mask >= 1024 || key_size > 256)
+		return -E2BIG;
+	memcpy(buf, &hash, sizeof(hash));
+	if (flags & TUN_VNET_HASH_RSS) {
+		memcpy(buf + len, table, 2 * ((size_t)table_mask + 1));
+		len += 2 * ((size_t)table_mask + 1);
+	}
+	memcpy(buf + len, key, key_size);
+	return ioctl(fd, TUNSETVNETHASH, buf) < 0 ? -errno : 0;
+}
+
+/* Set @ifname up; turn IPv6 off first, so no solicitation pollutes it. */
+static inline int netdev_set_up(const char *ifname)
+{
+	char path[128];
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			err = -errno;
+		close(fd);
+		if (err)
+			return err;
+	}
+
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		err = -errno;
+	} else {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			err = -errno;
+	}
+	close(fd);
+	return err;
+}
+
+/* Delete a link with RTM_DELLINK, as `ip link del` does. */
+static inline int netdev_delete(int ifindex)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifm;
+		struct nlmsgerr err;
+	} req = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.nh.nlmsg_type = RTM_DELLINK,
+		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+		.ifm.ifi_family = AF_UNSPEC,
+		.ifm.ifi_index = ifindex,
+	};
+	int fd, err;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
+		err = -errno;
+	else if (recv(fd, &req, sizeof(req), 0) < 0)
+		err = -errno;
+	else if (req.nh.nlmsg_type == NLMSG_ERROR)
+		err = req.err.error;
+	else
+		err = -EPROTO;
+	close(fd);
+	return err;
+}
+
+/* An AF_PACKET socket that sends only (protocol 0 receives nothing). */
+static inline int packet_socket(int type)
+{
+	int fd = socket(AF_PACKET, type | SOCK_CLOEXEC, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/**
+ * packet_send() - inject a frame into a device
+ * @fd: packet_socket(SOCK_RAW) for a tap, packet_socket(SOCK_DGRAM) for a
+ *      tun device, which gets the frame without its link-layer header
+ * @ifindex: the device
+ * @f: the frame
+ * @l3: send from the network header on (tun)
+ *
+ * Return: 0 or -errno.
+ */
+static inline int packet_send(int fd, int ifindex, const struct frame *f,
+			      bool l3)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = ifindex,
+		.sll_protocol = htons(l3 ? f->l3_proto :
+				      oracle_get_be16(f->data + 12)),
+	};
+	size_t off = l3 ? f->l3_off : 0;
+	ssize_t ret;
+
+	ret = sendto(fd, f->data + off, f->len - off, 0,
+		     (struct sockaddr *)&sll, sizeof(sll));
+	if (ret < 0)
+		return -errno;
+	return (size_t)ret == f->len - off ? 0 : -EMSGSIZE;
+}
+
+/**
+ * struct rx_result - where a frame came out
+ * @queue: index (in the array of descriptors) of the first copy, or -1
+ * @copies: copies of the frame read on all queues
+ * @noise: other frames read
+ * @hdr: the vnet header of the first copy
+ */
+struct rx_result {
+	int queue;
+	int copies;
+	int noise;
+	uint8_t hdr[VNET_HDR_MAX];
+};
+
+/* The hash fields of a virtio_net_hdr_v1_hash, little-endian. */
+static inline uint32_t rx_hash_value(const struct rx_result *rx)
+{
+	const uint8_t *p = rx->hdr + offsetof(struct virtio_net_hdr_v1_hash,
+					      hash_value);
+
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint16_t rx_hash_report(const struct rx_result *rx)
+{
+	const uint8_t *p = rx->hdr + offsetof(struct virtio_net_hdr_v1_hash,
+					      hash_report);
+
+	return p[0] | p[1] << 8;
+}
+
+/* Read every frame queued on @fd and compare it with the expected one. */
+static inline int rx_drain(int fd, int queue, size_t hdr_sz,
+			   const uint8_t *want, size_t want_len,
+			   struct rx_result *rx)
+{
+	uint8_t buf[VNET_HDR_MAX + FRAME_MAX];
+	ssize_t n;
+
+	for (;;) {
+		/* Bytes the kernel does not write would show up as 0xa5. */
+		memset(buf, 0xa5, sizeof(buf));
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		if ((size_t)n == hdr_sz + want_len &&
+		    !memcmp(buf + hdr_sz, want, want_len)) {
+			if (!rx->copies++) {
+				rx->queue = queue;
+				memcpy(rx->hdr, buf, hdr_sz);
+			}
+		} else {
+			rx->noise++;
+		}
+	}
+}
+
+/**
+ * rx_find() - find the queue that a frame came out of
+ * @fds: the queues
+ * @n: number of queues
+ * @hdr_sz: vnet header size, 0 without IFF_VNET_HDR
+ * @want: the frame, as the device must return it
+ * @want_len: its length
+ * @rx: the result
+ *
+ * Waits up to a second for the frame, then reads every queue once more,
+ * so that a frame delivered twice is noticed.
+ *
+ * Return: 0 or -errno.
+ */
+static inline int rx_find(const int *fds, int n, size_t hdr_sz,
+			  const uint8_t *want, size_t want_len,
+			  struct rx_result *rx)
+{
+	struct pollfd pfd[TUN_MAX_QUEUES];
+	int i, err, round;
+
+	memset(rx, 0, sizeof(*rx));
+	rx->queue = -1;
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = fds[i];
+		pfd[i].events = POLLIN;
+	}
+	for (round = 0; round < 100 && !rx->copies; round++) {
+		if (poll(pfd, n, 10) < 0)
+			return -errno;
+		for (i = 0; i < n; i++) {
+			err = rx_drain(fds[i], i, hdr_sz, want, want_len, rx);
+			if (err)
+				return err;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		err = rx_drain(fds[i], i, hdr_sz, want, want_len, rx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+#endif /* TUN_VNET_HASH_UTIL_H */
