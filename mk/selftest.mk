@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kselftests in the test VM:
+#
+#   make selftest        build the tests on the host (the VM shares the
+#                        host root), run them in the VM, write the
+#                        combined TAP output to $(RESULTS)/selftest.log
+#                        and its counts to $(RESULTS)/selftest.counts
+#
+# The tests: tun_vnet_hash (this project), plus the upstream tun and tap
+# tests of tools/testing/selftests/net as regressions.  SELFTESTS='...'
+# runs a subset; SELFTEST_ARGS='-f vnet_hash_ctl' passes harness options
+# to every binary.
+
+SELFTEST_HDR := $(BUILD)/usr
+SELFTEST_OUT := $(BUILD)/selftests/net
+SELFTESTS ?= tun_vnet_hash tun tap
+SELFTEST_ARGS ?=
+SELFTEST_BINS := $(addprefix $(SELFTEST_OUT)/,$(SELFTESTS))
+
+.PHONY: selftest selftest-build uapi-headers
+
+# UAPI headers of the assembled tree, installed out of tree (O=) so that
+# the source tree stays clean for the O= kernel build.
+uapi-headers: tree
+	@$(MAKE) -s --no-print-directory -C $(TREE) O=$(BUILD)/hdr \
+		ARCH=x86_64 headers_install INSTALL_HDR_PATH=$(SELFTEST_HDR)
+
+# Built with the kselftest Makefile, as upstream CI would.
+selftest-build: uapi-headers
+	@mkdir -p $(SELFTEST_OUT)
+	@$(MAKE) -s --no-print-directory \
+		-C $(TREE)/tools/testing/selftests/net \
+		OUTPUT=$(SELFTEST_OUT) \
+		KHDR_INCLUDES="-isystem $(SELFTEST_HDR)/include" \
+		$(SELFTEST_BINS)
+
+# A binary that is missing or dies before its plan still leaves a
+# "not ok" line, so that it counts as a failure.
+selftest: kernel selftest-build
+	@mkdir -p $(RESULTS)
+	@rc=0; $(VM_RUN) 'export PATH=$$PATH:/usr/sbin:/sbin; \
+		cd $(SELFTEST_OUT) && rc=0; \
+		for t in $(SELFTESTS); do \
+			echo "# selftests: net: $$t"; \
+			if [ ! -x ./$$t ]; then \
+				echo "not ok 1 selftests: net: $$t # not built"; \
+				rc=1; continue; \
+			fi; \
+			./$$t $(SELFTEST_ARGS) 2>&1 || rc=1; \
+		done > $(RESULTS)/selftest.log; exit $$rc' || rc=$$?; \
+	[ -s $(RESULTS)/selftest.log ] || \
+		echo "not ok 1 selftests: no output (VM exit $$rc)" \
+			>> $(RESULTS)/selftest.log; \
+	grep -aE '^(not )?ok |^# (selftests|Totals|FAILED|PASSED)' \
+		$(RESULTS)/selftest.log | grep -v '# SKIP' | \
+		grep -E 'not ok|^#' || true; \
+	$(REPO)/mk/counts.sh ktap $(RESULTS)/selftest.log \
+		> $(RESULTS)/selftest.counts; \
+	read -r p f < $(RESULTS)/selftest.counts; \
+	echo "  SELFTEST $$p passed, $$f failed (VM exit $$rc)" \
+		"- $(RESULTS)/selftest.log"; \
+	[ $$rc -eq 0 ] && [ $$f -eq 0 ]
+
+CHECKS += selftest
