@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio_net hash report and receive side scaling for tun-like devices.
+ *
+ * A packet is hashed over the fields of the first enabled hash type it
+ * matches, in the order of the virtio specification, with the Toeplitz
+ * hash.  Every header is read with skb_header_pointer(): nothing is read
+ * beyond the packet, and a header the packet does not hold in full counts
+ * as absent.
+ */
+
+#include <linux/ethtool.h>
+#include <linux/export.h>
+#include <linux/if_ether.h>
+#include <linux/if_vlan.h>
+#include <linux/in6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "tun_vnet_hash.h"
+
+/* Options of a Destination Options header looked at for a Home Address. */
+#define TUN_VNET_HASH_MAX_OPTIONS	16
+
+#define TUN_VNET_HASH_FLAGS (TUN_VNET_HASH_REPORT | TUN_VNET_HASH_RSS)
+
+static bool tun_vnet_hash_enabled(u32 types, u8 report)
+{
+	return types & BIT(report - 1);
+}
+
+static void tun_vnet_hash_set_input(struct tun_vnet_hash_input *input,
+				    u8 report, const void *src,
+				    const void *dst, size_t addr_len,
+				    const __be16 *ports)
+{
+	memcpy(input->data, src, addr_len);
+	memcpy(input->data + addr_len, dst, addr_len);
+	input->len = 2 * addr_len;
+	if (ports) {
+		memcpy(input->data + input->len, ports, 2 * sizeof(*ports));
+		input->len += 2 * sizeof(*ports);
+	}
+	input->report = report;
+}
+
+/* Both ports of a TCP or UDP header at @offset, or NULL if truncated. */
+static const __be16 *tun_vnet_hash_ports(const struct sk_buff *skb,
+					 unsigned int offset, __be16 *buf)
+{
+	return skb_header_pointer(skb, offset, 2 * sizeof(*buf), buf);
+}
+
+static void tun_vnet_hash_classify_ipv4(const struct sk_buff *skb,
+					unsigned int offset, u32 types,
+					struct tun_vnet_hash_input *input)
+{
+	const __be16 *ports = NULL;
+	const struct iphdr *iph;
+	struct iphdr iph_buf;
+	__be16 ports_buf[2];
+	u8 report;
+
+	iph = skb_header_pointer(skb, offset, sizeof(iph_buf), &iph_buf);
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return;
+
+	/* No fragment has a TCP or UDP header, the first one included. */
+	if (!ip_is_fragment(iph) &&
+	    ((iph->protocol == IPPROTO_TCP &&
+	      tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_TCPv4)) ||
+	     (iph->protocol == IPPROTO_UDP &&
+	      tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_UDPv4))))
+		ports = tun_vnet_hash_ports(skb, offset + iph->ihl * 4,
+					    ports_buf);
+
+	if (ports)
+		report = iph->protocol == IPPROTO_TCP ?
+			 VIRTIO_NET_HASH_REPORT_TCPv4 :
+			 VIRTIO_NET_HASH_REPORT_UDPv4;
+	else if (tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_IPv4))
+		report = VIRTIO_NET_HASH_REPORT_IPv4;
+	else
+		return;
+
+	tun_vnet_hash_set_input(input, report, &iph->saddr, &iph->daddr,
+				sizeof(iph->saddr), ports);
+}
+
+/* What the walk of an IPv6 extension header chain found. */
+struct tun_vnet_hash_ipv6 {
+	struct in6_addr home_address;	/* src' */
+	struct in6_addr rh2_address;	/* dst' */
+	bool has_home_address;
+	bool has_rh2_address;
+	bool has_ext;
+	u8 l4_proto;			/* 0: no TCP or UDP header */
+	unsigned int l4_offset;
+};
+
+/* A Type 2 Routing Header at @offset replaces the destination. */
+static void tun_vnet_hash_rh2(const struct sk_buff *skb, unsigned int offset,
+			      struct tun_vnet_hash_ipv6 *walk)
+{
+	const struct rt2_hdr *rt2;
+	struct rt2_hdr rt2_buf;
+
+	rt2 = skb_header_pointer(skb, offset, sizeof(rt2_buf), &rt2_buf);
+	if (!rt2 || rt2->rt_hdr.type != IPV6_SRCRT_TYPE_2 ||
+	    rt2->rt_hdr.hdrlen != 2 || rt2->rt_hdr.segments_left != 1)
+		return;
+
+	walk->rh2_address = rt2->addr;
+	walk->has_rh2_address = true;
+}
+
+/* A Home Address option in the Destination Options header at @offset
+ * replaces the source.
+ */
+static void tun_vnet_hash_hao(const struct sk_buff *skb, unsigned int offset,
+			      unsigned int len, struct tun_vnet_hash_ipv6 *walk)
+{
+	unsigned int opt = offset + sizeof(struct ipv6_opt_hdr);
+	unsigned int end = offset + len, i;
+	u8 tlv_buf[2];
+	const u8 *tlv;
+
+	for (i = 0; i < TUN_VNET_HASH_MAX_OPTIONS && opt < end; i++) {
+		tlv = skb_header_pointer(skb, opt, 1, tlv_buf);
+		if (!tlv)
+			return;
+		if (tlv[0] == IPV6_TLV_PAD1) {
+			opt++;
+			continue;
+		}
+		tlv = skb_header_pointer(skb, opt, 2, tlv_buf);
+		if (!tlv)
+			return;
+		if (tlv[0] == IPV6_TLV_HAO &&
+		    tlv[1] == sizeof(struct in6_addr) &&
+		    opt + 2 + sizeof(struct in6_addr) <= end) {
+			if (skb_copy_bits(skb, opt + 2, &walk->home_address,
+					  sizeof(struct in6_addr)))
+				return;
+			walk->has_home_address = true;
+			return;
+		}
+		opt += 2 + tlv[1];
+	}
+}
+
+/*
+ * Walk the extension headers from @nexthdr at @offset to a TCP or UDP
+ * header.  A Fragment header, ESP, No Next Header, any other protocol, a
+ * truncated chain or one longer than TUN_VNET_HASH_MAX_EXT_HDRS leave
+ * walk->l4_proto at 0: the packet has no TCP or UDP header.
+ */
+static void tun_vnet_hash_walk_ipv6(const struct sk_buff *skb,
+				    unsigned int offset, u8 nexthdr,
+				    struct tun_vnet_hash_ipv6 *walk)
+{
+	const struct ipv6_opt_hdr *hdr;
+	struct ipv6_opt_hdr hdr_buf;
+	unsigned int i, len;
+
+	for (i = 0; ; i++) {
+		switch (nexthdr) {
+		case NEXTHDR_TCP:
+		case NEXTHDR_UDP:
+			walk->l4_proto = nexthdr;
+			walk->l4_offset = offset;
+			return;
+		case NEXTHDR_FRAGMENT:
+			walk->has_ext = true;
+			return;
+		case NEXTHDR_HOP:
+		case NEXTHDR_ROUTING:
+		case NEXTHDR_DEST:
+		case NEXTHDR_AUTH:
+		case NEXTHDR_MOBILITY:
+			walk->has_ext = true;
+			if (i == TUN_VNET_HASH_MAX_EXT_HDRS)
+				return;
+			break;
+		default:
+			return;
+		}
+
+		hdr = skb_header_pointer(skb, offset, sizeof(hdr_buf),
+					 &hdr_buf);
+		if (!hdr)
+			return;
+		if (nexthdr == NEXTHDR_AUTH)
+			len = ipv6_authlen(hdr);
+		else
+			len = ipv6_optlen(hdr);
+
+		if (nexthdr == NEXTHDR_ROUTING)
+			tun_vnet_hash_rh2(skb, offset, walk);
+		else if (nexthdr == NEXTHDR_DEST)
+			tun_vnet_hash_hao(skb, offset, len, walk);
+
+		nexthdr = hdr->nexthdr;
+		offset += len;
+	}
+}
+
+static void tun_vnet_hash_classify_ipv6(const struct sk_buff *skb,
+					unsigned int offset, u32 types,
+					struct tun_vnet_hash_input *input)
+{
+	struct tun_vnet_hash_ipv6 walk = {};
+	const struct in6_addr *src, *dst;
+	const __be16 *ports = NULL;
+	const struct ipv6hdr *ip6h;
+	struct ipv6hdr ip6h_buf;
+	__be16 ports_buf[2];
+	u8 report;
+
+	ip6h = skb_header_pointer(skb, offset, sizeof(ip6h_buf), &ip6h_buf);
+	if (!ip6h || ip6h->version != 6)
+		return;
+
+	tun_vnet_hash_walk_ipv6(skb, offset + sizeof(*ip6h), ip6h->nexthdr,
+				&walk);
+	if (walk.l4_proto)
+		ports = tun_vnet_hash_ports(skb, walk.l4_offset, ports_buf);
+
+	/* The _EX types apply only to packets with extension headers. */
+	if (walk.has_ext) {
+		src = walk.has_home_address ? &walk.home_address :
+					      &ip6h->saddr;
+		dst = walk.has_rh2_address ? &walk.rh2_address : &ip6h->daddr;
+
+		if (ports && walk.l4_proto == NEXTHDR_TCP &&
+		    tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_TCPv6_EX))
+			report = VIRTIO_NET_HASH_REPORT_TCPv6_EX;
+		else if (ports && walk.l4_proto == NEXTHDR_UDP &&
+			 tun_vnet_hash_enabled(types,
+					       VIRTIO_NET_HASH_REPORT_UDPv6_EX))
+			report = VIRTIO_NET_HASH_REPORT_UDPv6_EX;
+		else if (tun_vnet_hash_enabled(types,
+					       VIRTIO_NET_HASH_REPORT_IPv6_EX))
+			report = VIRTIO_NET_HASH_REPORT_IPv6_EX;
+		else
+			report = VIRTIO_NET_HASH_REPORT_NONE;
+
+		if (report != VIRTIO_NET_HASH_REPORT_NONE) {
+			if (report == VIRTIO_NET_HASH_REPORT_IPv6_EX)
+				ports = NULL;
+			tun_vnet_hash_set_input(input, report, src, dst,
+						sizeof(*src), ports);
+			return;
+		}
+	}
+
+	/* Otherwise the plain types, over the plain addresses. */
+	if (ports && walk.l4_proto == NEXTHDR_TCP &&
+	    tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_TCPv6))
+		report = VIRTIO_NET_HASH_REPORT_TCPv6;
+	else if (ports && walk.l4_proto == NEXTHDR_UDP &&
+		 tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_UDPv6))
+		report = VIRTIO_NET_HASH_REPORT_UDPv6;
+	else if (tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_IPv6))
+		report = VIRTIO_NET_HASH_REPORT_IPv6;
+	else
+		return;
+
+	if (report == VIRTIO_NET_HASH_REPORT_IPv6)
+		ports = NULL;
+	tun_vnet_hash_set_input(input, report, &ip6h->saddr, &ip6h->daddr,
+				sizeof(ip6h->saddr), ports);
+}
+
+/**
+ * tun_vnet_hash_classify - find the hash type and hash input of a packet
+ * @skb: the packet; its data starts at the Ethernet header when @eth is
+ *       true, else at the IP header with skb->protocol telling which
+ * @eth: whether the packet has an Ethernet header (a tap device)
+ * @types: enabled %VIRTIO_NET_RSS_HASH_TYPE_ flags
+ * @input: filled with the hash type and input;
+ *         %VIRTIO_NET_HASH_REPORT_NONE and no input when there is no hash
+ *
+ * 802.1Q and 802.1ad tags in the frame, up to %VLAN_MAX_DEPTH, are skipped;
+ * a tag in the skb's VLAN tag is not part of the data and changes nothing.
+ */
+void tun_vnet_hash_classify(const struct sk_buff *skb, bool eth, u32 types,
+			    struct tun_vnet_hash_input *input)
+{
+	unsigned int offset = 0, depth;
+	const __be16 *proto;
+	__be16 proto_buf;
+
+	input->len = 0;
+	input->report = VIRTIO_NET_HASH_REPORT_NONE;
+
+	if (eth) {
+		proto = skb_header_pointer(skb, offsetof(struct ethhdr, h_proto),
+					   sizeof(proto_buf), &proto_buf);
+		offset = ETH_HLEN;
+		for (depth = 0; proto && eth_type_vlan(*proto); depth++) {
+			if (depth == VLAN_MAX_DEPTH)
+				return;
+			proto = skb_header_pointer(skb, offset +
+				offsetof(struct vlan_hdr,
+					 h_vlan_encapsulated_proto),
+				sizeof(proto_buf), &proto_buf);
+			offset += VLAN_HLEN;
+		}
+		if (!proto)
+			return;
+	} else {
+		proto = &skb->protocol;
+	}
+
+	if (*proto == htons(ETH_P_IP))
+		tun_vnet_hash_classify_ipv4(skb, offset, types, input);
+	else if (*proto == htons(ETH_P_IPV6))
+		tun_vnet_hash_classify_ipv6(skb, offset, types, input);
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_classify);
+
+/**
+ * tun_vnet_hash_compute - compute the hash of a packet
+ * @config: the device's configuration
+ * @skb: the packet, see tun_vnet_hash_classify()
+ * @eth: whether the packet has an Ethernet header
+ * @report: filled with the hash value and type; 0 and
+ *          %VIRTIO_NET_HASH_REPORT_NONE when there is no hash
+ */
+void tun_vnet_hash_compute(const struct tun_vnet_hash_config *config,
+			   const struct sk_buff *skb, bool eth,
+			   struct tun_vnet_hash_report *report)
+{
+	struct tun_vnet_hash_input input;
+
+	tun_vnet_hash_classify(skb, eth, config->types, &input);
+	report->type = input.report;
+	report->value = input.len ?
+			toeplitz_hash(&config->toeplitz, input.data, input.len) :
+			0;
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_compute);
+
+/**
+ * tun_vnet_hash_select_queue - pick the queue of a packet by RSS
+ * @config: the device's configuration, with %TUN_VNET_HASH_RSS
+ * @skb: the packet, see tun_vnet_hash_classify()
+ * @eth: whether the packet has an Ethernet header
+ * @numqueues: number of queues attached now
+ *
+ * Return: the indirection table entry that the hash selects, or the
+ * unclassified queue for a packet without a hash, modulo @numqueues.
+ */
+u16 tun_vnet_hash_select_queue(const struct tun_vnet_hash_config *config,
+			       const struct sk_buff *skb, bool eth,
+			       unsigned int numqueues)
+{
+	struct tun_vnet_hash_report report;
+	u16 queue;
+
+	if (!numqueues)
+		return 0;
+
+	tun_vnet_hash_compute(config, skb, eth, &report);
+	if (report.type == VIRTIO_NET_HASH_REPORT_NONE)
+		queue = config->unclassified_queue;
+	else
+		queue = config->indirection_table[report.value &
+						  config->indirection_table_mask];
+
+	return queue % numqueues;
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_select_queue);
+
+/**
+ * tun_vnet_hash_get_cap - report what tun_vnet_hash_config_parse() accepts
+ * @cap: the capability to fill
+ */
+void tun_vnet_hash_get_cap(struct tun_vnet_hash_cap *cap)
+{
+	*cap = (struct tun_vnet_hash_cap) {
+		.max_indirection_table_length = TUN_VNET_HASH_MAX_TABLE_LENGTH,
+		.max_key_size = TOEPLITZ_KEY_MAX,
+		.types = TUN_VNET_HASH_TYPES,
+	};
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_get_cap);
+
+static int tun_vnet_hash_check(const struct tun_vnet_hash *hash)
+{
+	unsigned int table_length;
+
+	if (!hash->flags)
+		return hash->key_size || hash->types ||
+		       hash->indirection_table_mask ||
+		       hash->unclassified_queue ? -EINVAL : 0;
+
+	if (hash->flags & ~TUN_VNET_HASH_FLAGS ||
+	    hash->types & ~TUN_VNET_HASH_TYPES ||
+	    !hash->key_size || hash->key_size > TOEPLITZ_KEY_MAX)
+		return -EINVAL;
+
+	if (!(hash->flags & TUN_VNET_HASH_RSS))
+		return hash->indirection_table_mask ||
+		       hash->unclassified_queue ? -EINVAL : 0;
+
+	table_length = hash->indirection_table_mask + 1;
+	if (!is_power_of_2(table_length) ||
+	    table_length > TUN_VNET_HASH_MAX_TABLE_LENGTH ||
+	    hash->unclassified_queue >= TUN_VNET_HASH_MAX_QUEUES)
+		return -EINVAL;
+
+	return 0;
+}
+
+/**
+ * tun_vnet_hash_config_parse - read and check a TUNSETVNETHASH argument
+ * @arg: the argument: &struct tun_vnet_hash, the indirection table when
+ *       %TUN_VNET_HASH_RSS is set, then the key
+ *
+ * Return: a new configuration to free with tun_vnet_hash_config_free(),
+ * NULL when the argument turns hashing off, or an ERR_PTR(): -EINVAL for
+ * an argument outside the capability, -EFAULT when @arg cannot be read,
+ * -ENOMEM.
+ */
+struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg)
+{
+	struct tun_vnet_hash_config *config;
+	size_t table_length = 0, offset;
+	struct tun_vnet_hash hash;
+	unsigned int i;
+	int err;
+
+	if (copy_from_sockptr(&hash, arg, sizeof(hash)))
+		return ERR_PTR(-EFAULT);
+
+	err = tun_vnet_hash_check(&hash);
+	if (err)
+		return ERR_PTR(err);
+	if (!hash.flags)
+		return NULL;
+
+	if (hash.flags & TUN_VNET_HASH_RSS)
+		table_length = hash.indirection_table_mask + 1;
+
+	config = kzalloc(struct_size(config, indirection_table, table_length),
+			 GFP_KERNEL_ACCOUNT);
+	if (!config)
+		return ERR_PTR(-ENOMEM);
+
+	offset = sizeof(hash);
+	err = -EFAULT;
+	if (copy_from_sockptr_offset(config->indirection_table, arg, offset,
+				     flex_array_size(config, indirection_table,
+						     table_length)))
+		goto err_free;
+	offset += flex_array_size(config, indirection_table, table_length);
+
+	err = -EINVAL;
+	for (i = 0; i < table_length; i++)
+		if (config->indirection_table[i] >= TUN_VNET_HASH_MAX_QUEUES)
+			goto err_free;
+
+	err = -EFAULT;
+	if (copy_from_sockptr_offset(config->key, arg, offset, hash.key_size))
+		goto err_free;
+
+	toeplitz_expand_key(&config->toeplitz, config->key,
+			    sizeof(config->key));
+	config->types = hash.types;
+	config->flags = hash.flags;
+	config->indirection_table_mask = hash.indirection_table_mask;
+	config->unclassified_queue = hash.unclassified_queue;
+	return config;
+
+err_free:
+	kfree(config);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_config_parse);
+
+/**
+ * tun_vnet_hash_config_free - free a configuration after an RCU grace period
+ * @config: the configuration, or NULL
+ */
+void tun_vnet_hash_config_free(struct tun_vnet_hash_config *config)
+{
+	if (config)
+		kfree_rcu(config, rcu);
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_config_free);
+
+/**
+ * tun_vnet_hash_indir_size - length of the indirection table for ethtool
+ * @config: the device's configuration, or NULL
+ *
+ * Return: the table length with %TUN_VNET_HASH_RSS, else 0.
+ */
+u32 tun_vnet_hash_indir_size(const struct tun_vnet_hash_config *config)
+{
+	if (!config || !(config->flags & TUN_VNET_HASH_RSS))
+		return 0;
+
+	return config->indirection_table_mask + 1;
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_indir_size);
+
+/**
+ * tun_vnet_hash_get_rxfh - the ethtool view of the table and key
+ * @config: the device's configuration, or NULL
+ * @rxfh: sized by tun_vnet_hash_indir_size() and %TOEPLITZ_KEY_MAX
+ */
+void tun_vnet_hash_get_rxfh(const struct tun_vnet_hash_config *config,
+			    struct ethtool_rxfh_param *rxfh)
+{
+	u32 i, indir_size = tun_vnet_hash_indir_size(config);
+
+	rxfh->hfunc = ETH_RSS_HASH_TOP;
+	if (rxfh->indir)
+		for (i = 0; i < indir_size; i++)
+			rxfh->indir[i] = config->indirection_table[i];
+	if (rxfh->key) {
+		if (config)
+			memcpy(rxfh->key, config->key, sizeof(config->key));
+		else
+			memset(rxfh->key, 0, TOEPLITZ_KEY_MAX);
+	}
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_get_rxfh);
+
+/**
+ * tun_vnet_hash_get_rxfh_fields - the ethtool view of the hashed fields
+ * @config: the device's configuration, or NULL
+ * @fields: @fields->flow_type in; @fields->data out, %RXH_ flags
+ *
+ * The _EX hash types have no ethtool flow type; the IPv6 flow types tell
+ * how packets without extension headers are hashed.
+ *
+ * Return: 0, or -EINVAL for a flow type other than TCP, UDP or IP.
+ */
+int tun_vnet_hash_get_rxfh_fields(const struct tun_vnet_hash_config *config,
+				  struct ethtool_rxfh_fields *fields)
+{
+	u32 types = config ? config->types : 0;
+	u32 ip, l4;
+
+	switch (fields->flow_type) {
+	case TCP_V4_FLOW:
+		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv4;
+		l4 = VIRTIO_NET_RSS_HASH_TYPE_TCPv4;
+		break;
+	case UDP_V4_FLOW:
+		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv4;
+		l4 = VIRTIO_NET_RSS_HASH_TYPE_UDPv4;
+		break;
+	case IPV4_FLOW:
+		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv4;
+		l4 = 0;
+		break;
+	case TCP_V6_FLOW:
+		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv6;
+		l4 = VIRTIO_NET_RSS_HASH_TYPE_TCPv6;
+		break;
+	case UDP_V6_FLOW:
+		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv6;
+		l4 = VIRTIO_NET_RSS_HASH_TYPE_UDPv6;
+		break;
+	case IPV6_FLOW:
+		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv6;
+		l4 = 0;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	fields->data = 0;
+	if (types & (ip | l4))
+		fields->data = RXH_IP_SRC | RXH_IP_DST;
+	if (types & l4)
+		fields->data |= RXH_L4_B_0_1 | RXH_L4_B_2_3;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_get_rxfh_fields);
+
+MODULE_DESCRIPTION("virtio_net hash report and RSS for tun-like devices");
+MODULE_LICENSE("GPL");
