@@ -1,0 +1,1732 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the virtio_net hash core of tun: classification of a
+ * packet into a hash type and a hash input, the hash value, the queue
+ * choice and the validation of the TUNSETVNETHASH argument.
+ *
+ * Every frame is built byte by byte here, and every expectation is derived
+ * from the fields written into the frame, never from the frame itself:
+ * the hash type by the rules of the virtio specification ("Device Types /
+ * Network Device", RSS and hash calculation) and the project's Decisions,
+ * the hash input from the addresses and ports, and the hash value either
+ * from Microsoft's published verification vectors or from toeplitz_hash()
+ * over the expected input (lib/toeplitz is checked by its own suite against
+ * a bit-serial reference).
+ */
+
+#include <kunit/skbuff.h>
+#include <kunit/test.h>
+#include <linux/errno.h>
+#include <linux/ethtool.h>
+#include <linux/if_arp.h>
+#include <linux/if_ether.h>
+#include <linux/if_vlan.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/module.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/sockptr.h>
+#include <linux/string.h>
+#include <linux/unaligned.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "tun_vnet_hash.h"
+
+#define HT_IPV4		VIRTIO_NET_RSS_HASH_TYPE_IPv4
+#define HT_TCPV4	VIRTIO_NET_RSS_HASH_TYPE_TCPv4
+#define HT_UDPV4	VIRTIO_NET_RSS_HASH_TYPE_UDPv4
+#define HT_IPV6		VIRTIO_NET_RSS_HASH_TYPE_IPv6
+#define HT_TCPV6	VIRTIO_NET_RSS_HASH_TYPE_TCPv6
+#define HT_UDPV6	VIRTIO_NET_RSS_HASH_TYPE_UDPv6
+#define HT_IP_EX	VIRTIO_NET_RSS_HASH_TYPE_IP_EX
+#define HT_TCP_EX	VIRTIO_NET_RSS_HASH_TYPE_TCP_EX
+#define HT_UDP_EX	VIRTIO_NET_RSS_HASH_TYPE_UDP_EX
+
+#define HR_NONE		VIRTIO_NET_HASH_REPORT_NONE
+#define HR_IPV4		VIRTIO_NET_HASH_REPORT_IPv4
+#define HR_TCPV4	VIRTIO_NET_HASH_REPORT_TCPv4
+#define HR_UDPV4	VIRTIO_NET_HASH_REPORT_UDPv4
+#define HR_IPV6		VIRTIO_NET_HASH_REPORT_IPv6
+#define HR_TCPV6	VIRTIO_NET_HASH_REPORT_TCPv6
+#define HR_UDPV6	VIRTIO_NET_HASH_REPORT_UDPv6
+#define HR_IPV6_EX	VIRTIO_NET_HASH_REPORT_IPv6_EX
+#define HR_TCPV6_EX	VIRTIO_NET_HASH_REPORT_TCPv6_EX
+#define HR_UDPV6_EX	VIRTIO_NET_HASH_REPORT_UDPv6_EX
+
+#define HT_V4		(HT_IPV4 | HT_TCPV4 | HT_UDPV4)
+#define HT_V6		(HT_IPV6 | HT_TCPV6 | HT_UDPV6)
+#define HT_EX		(HT_IP_EX | HT_TCP_EX | HT_UDP_EX)
+#define HT_ALL		TUN_VNET_HASH_TYPES
+
+#define VH_FRAME_MAX	256
+
+/* Microsoft, "Verifying the RSS Hash Calculation"; also DPDK test_thash.c */
+static const u8 vh_ms_key[TOEPLITZ_KEY_MAX] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/**
+ * struct vnet_hash_flow - the fields a test frame is built from
+ * @saddr: IPv4 (first 4 bytes) or IPv6 source address
+ * @daddr: IPv4 (first 4 bytes) or IPv6 destination address
+ * @hao: address of the Home Address option, when the frame has one
+ * @rh2: address of the Type 2 Routing Header, when the frame has one
+ * @sport: source port
+ * @dport: destination port
+ */
+struct vnet_hash_flow {
+	u8 saddr[16];
+	u8 daddr[16];
+	u8 hao[16];
+	u8 rh2[16];
+	u16 sport;
+	u16 dport;
+};
+
+static const struct vnet_hash_flow vh_flow4 = {
+	.saddr = { 192, 0, 2, 1 },
+	.daddr = { 198, 51, 100, 2 },
+	.sport = 50000,
+	.dport = 443,
+};
+
+static const struct vnet_hash_flow vh_flow6 = {
+	.saddr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x01, 0, 0,
+		   0, 0, 0, 0, 0, 0, 0x11, 0x01 },
+	.daddr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x02, 0, 0,
+		   0, 0, 0, 0, 0, 0, 0x22, 0x02 },
+	.hao = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0a, 0, 0,
+		 0, 0, 0, 0, 0, 0, 0xaa, 0x0a },
+	.rh2 = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0b, 0, 0,
+		 0, 0, 0, 0, 0, 0, 0xbb, 0x0b },
+	.sport = 50000,
+	.dport = 443,
+};
+
+enum vnet_hash_l3 {
+	VH_IPV4 = 1,
+	VH_IPV6,
+	VH_ARP,
+};
+
+/* IPv6 extension headers a test frame can carry, in frame order */
+enum vnet_hash_ext {
+	VH_EXT_END,		/* end of the list */
+	VH_EXT_HBH,		/* Hop-by-Hop Options, PadN only */
+	VH_EXT_DSTOPT,		/* Destination Options, PadN only */
+	VH_EXT_HAO,		/* Destination Options with a Home Address */
+	VH_EXT_RH2,		/* Routing type 2, Hdr Ext Len 2, Segs Left 1 */
+	VH_EXT_RH2_SEGLEFT0,	/* the same with Segments Left 0 */
+	VH_EXT_RH0,		/* Routing type 0 carrying an address */
+	VH_EXT_FRAG_FIRST,	/* Fragment, offset 0, M set */
+	VH_EXT_FRAG_LATER,	/* Fragment, offset 1480, M clear */
+	VH_EXT_AH,		/* Authentication Header, 24 bytes */
+	VH_EXT_ESP,		/* Encapsulating Security Payload */
+	VH_EXT_MOBILITY,	/* Mobility Header, 16 bytes */
+	VH_EXT_NONXT,		/* No Next Header */
+};
+
+#define VH_EXT_MAX	18
+
+/**
+ * struct vnet_hash_shape - how a test frame is laid out, and what the
+ *                          specification makes of it
+ * @name: case name
+ * @l3: %VH_IPV4, %VH_IPV6 or %VH_ARP
+ * @raw: the skb starts at the IP header (eth == false)
+ * @vlan_tags: 802.1Q tags in the frame
+ * @qinq: the outer tag of the frame is 802.1ad
+ * @hwaccel: the skb carries a VLAN tag in its hwaccel fields
+ * @ihl: IPv4 header length in 32-bit words, 0 for 5
+ * @frag_off: IPv4 fragment offset field (%IP_MF, offset)
+ * @proto: protocol of the L4 header written after the IP headers
+ * @l4_len: bytes of that L4 header in the frame, 0 for all of it
+ * @cut: bytes removed from the end of the frame
+ * @ext: IPv6 extension headers, up to %VH_EXT_END
+ * @expect_l4: %IPPROTO_TCP or %IPPROTO_UDP when the rules see a TCP or UDP
+ *             header, 0 when they see none
+ * @expect_ext: the rules see an IPv6 packet with extension headers
+ * @expect_hao: src' is the Home Address
+ * @expect_rh2: dst' is the Type 2 Routing Header address
+ */
+struct vnet_hash_shape {
+	const char *name;
+	u8 l3;
+	bool raw;
+	u8 vlan_tags;
+	bool qinq;
+	bool hwaccel;
+	u8 ihl;
+	u16 frag_off;
+	u8 proto;
+	u8 l4_len;
+	u8 cut;
+	u8 ext[VH_EXT_MAX];
+	u8 expect_l4;
+	bool expect_ext;
+	bool expect_hao;
+	bool expect_rh2;
+};
+
+/* IPv4 rules 1-4 */
+static const struct vnet_hash_shape vh_ipv4_tcp = {
+	.name = "ipv4_tcp", .l3 = VH_IPV4, .proto = IPPROTO_TCP,
+	.expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_udp = {
+	.name = "ipv4_udp", .l3 = VH_IPV4, .proto = IPPROTO_UDP,
+	.expect_l4 = IPPROTO_UDP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_other = {
+	.name = "ipv4_other_proto_icmp", .l3 = VH_IPV4, .proto = IPPROTO_ICMP,
+};
+
+/* "IPv4 options are skipped using IHL" */
+static const struct vnet_hash_shape vh_ipv4_options_tcp = {
+	.name = "ipv4_options_ihl7_tcp", .l3 = VH_IPV4, .ihl = 7,
+	.proto = IPPROTO_TCP, .expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_options_udp = {
+	.name = "ipv4_options_ihl15_udp", .l3 = VH_IPV4, .ihl = 15,
+	.proto = IPPROTO_UDP, .expect_l4 = IPPROTO_UDP,
+};
+
+/* Decision (fragments): no TCP/UDP header, the first fragment included */
+static const struct vnet_hash_shape vh_ipv4_frag_first_tcp = {
+	.name = "ipv4_frag_first_mf_tcp_no_l4", .l3 = VH_IPV4,
+	.frag_off = IP_MF, .proto = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_frag_first_udp = {
+	.name = "ipv4_frag_first_mf_udp_no_l4", .l3 = VH_IPV4,
+	.frag_off = IP_MF, .proto = IPPROTO_UDP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_frag_middle_tcp = {
+	.name = "ipv4_frag_middle_tcp_no_l4", .l3 = VH_IPV4,
+	.frag_off = IP_MF | 185, .proto = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_frag_later_tcp = {
+	.name = "ipv4_frag_later_offset_tcp_no_l4", .l3 = VH_IPV4,
+	.frag_off = 185, .proto = IPPROTO_TCP,
+};
+
+/* "A packet with a truncated L4 header ... has no TCP/UDP header" */
+static const struct vnet_hash_shape vh_ipv4_tcp_trunc = {
+	.name = "ipv4_tcp_truncated_ports_no_l4", .l3 = VH_IPV4,
+	.proto = IPPROTO_TCP, .l4_len = 3,
+};
+
+static const struct vnet_hash_shape vh_ipv4_udp_trunc = {
+	.name = "ipv4_udp_truncated_ports_no_l4", .l3 = VH_IPV4,
+	.proto = IPPROTO_UDP, .l4_len = 3,
+};
+
+/* Both ports and nothing else: enough for the 4-tuple. */
+static const struct vnet_hash_shape vh_ipv4_tcp_ports_only = {
+	.name = "ipv4_tcp_ports_only_is_l4", .l3 = VH_IPV4,
+	.proto = IPPROTO_TCP, .l4_len = 4, .expect_l4 = IPPROTO_TCP,
+};
+
+/* Decision (VLAN) */
+static const struct vnet_hash_shape vh_ipv4_tcp_vlan = {
+	.name = "ipv4_tcp_vlan_8021q", .l3 = VH_IPV4, .vlan_tags = 1,
+	.proto = IPPROTO_TCP, .expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_udp_qinq = {
+	.name = "ipv4_udp_qinq_8021ad", .l3 = VH_IPV4, .vlan_tags = 2,
+	.qinq = true, .proto = IPPROTO_UDP, .expect_l4 = IPPROTO_UDP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_tcp_hwaccel = {
+	.name = "ipv4_tcp_vlan_hwaccel", .l3 = VH_IPV4, .hwaccel = true,
+	.proto = IPPROTO_TCP, .expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_tcp_vlan_max = {
+	.name = "ipv4_tcp_vlan_max_depth", .l3 = VH_IPV4,
+	.vlan_tags = VLAN_MAX_DEPTH, .qinq = true, .proto = IPPROTO_TCP,
+	.expect_l4 = IPPROTO_TCP,
+};
+
+/* skb->data at the IP header */
+static const struct vnet_hash_shape vh_ipv4_tcp_raw = {
+	.name = "ipv4_tcp_raw", .l3 = VH_IPV4, .raw = true,
+	.proto = IPPROTO_TCP, .expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_udp_raw = {
+	.name = "ipv4_udp_raw", .l3 = VH_IPV4, .raw = true,
+	.proto = IPPROTO_UDP, .expect_l4 = IPPROTO_UDP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_frag_raw = {
+	.name = "ipv4_frag_later_raw_no_l4", .l3 = VH_IPV4, .raw = true,
+	.frag_off = 185, .proto = IPPROTO_UDP,
+};
+
+/* IPv6 without extension headers: rules 1-4 with the v6 types */
+static const struct vnet_hash_shape vh_ipv6_tcp = {
+	.name = "ipv6_tcp", .l3 = VH_IPV6, .proto = IPPROTO_TCP,
+	.expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv6_udp = {
+	.name = "ipv6_udp", .l3 = VH_IPV6, .proto = IPPROTO_UDP,
+	.expect_l4 = IPPROTO_UDP,
+};
+
+static const struct vnet_hash_shape vh_ipv6_other = {
+	.name = "ipv6_other_proto_icmpv6", .l3 = VH_IPV6,
+	.proto = IPPROTO_ICMPV6,
+};
+
+static const struct vnet_hash_shape vh_ipv6_tcp_trunc = {
+	.name = "ipv6_tcp_truncated_ports_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .l4_len = 3,
+};
+
+/* IPv6 with extension headers: src', dst' */
+static const struct vnet_hash_shape vh_ipv6_hao_tcp = {
+	.name = "ipv6_hao_only_tcp", .l3 = VH_IPV6, .proto = IPPROTO_TCP,
+	.ext = { VH_EXT_HAO }, .expect_l4 = IPPROTO_TCP, .expect_ext = true,
+	.expect_hao = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_rh2_tcp = {
+	.name = "ipv6_rh2_only_tcp", .l3 = VH_IPV6, .proto = IPPROTO_TCP,
+	.ext = { VH_EXT_RH2 }, .expect_l4 = IPPROTO_TCP, .expect_ext = true,
+	.expect_rh2 = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_hao_rh2_tcp = {
+	.name = "ipv6_rh2_hao_tcp", .l3 = VH_IPV6, .proto = IPPROTO_TCP,
+	.ext = { VH_EXT_RH2, VH_EXT_HAO }, .expect_l4 = IPPROTO_TCP,
+	.expect_ext = true, .expect_hao = true, .expect_rh2 = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_hao_rh2_udp = {
+	.name = "ipv6_hao_rh2_udp", .l3 = VH_IPV6, .proto = IPPROTO_UDP,
+	.ext = { VH_EXT_HAO, VH_EXT_RH2 }, .expect_l4 = IPPROTO_UDP,
+	.expect_ext = true, .expect_hao = true, .expect_rh2 = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_hao_rh2_other = {
+	.name = "ipv6_rh2_hao_other_proto", .l3 = VH_IPV6,
+	.proto = IPPROTO_ICMPV6, .ext = { VH_EXT_RH2, VH_EXT_HAO },
+	.expect_ext = true, .expect_hao = true, .expect_rh2 = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_rh0_tcp = {
+	.name = "ipv6_routing_type0_no_subst_tcp", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_RH0 },
+	.expect_l4 = IPPROTO_TCP, .expect_ext = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_rh2_segleft0_tcp = {
+	.name = "ipv6_rh2_segleft0_no_subst_tcp", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_RH2_SEGLEFT0 },
+	.expect_l4 = IPPROTO_TCP, .expect_ext = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_dstopt_tcp = {
+	.name = "ipv6_dstopt_without_hao_tcp", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_DSTOPT },
+	.expect_l4 = IPPROTO_TCP, .expect_ext = true,
+};
+
+/* Decision (what counts as an IPv6 extension header) */
+static const struct vnet_hash_shape vh_ipv6_hbh_tcp = {
+	.name = "ipv6_hbh_tcp", .l3 = VH_IPV6, .proto = IPPROTO_TCP,
+	.ext = { VH_EXT_HBH }, .expect_l4 = IPPROTO_TCP, .expect_ext = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_hbh_udp = {
+	.name = "ipv6_hbh_udp", .l3 = VH_IPV6, .proto = IPPROTO_UDP,
+	.ext = { VH_EXT_HBH }, .expect_l4 = IPPROTO_UDP, .expect_ext = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_ah_tcp = {
+	.name = "ipv6_ah_len_4byte_units_tcp", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_AH },
+	.expect_l4 = IPPROTO_TCP, .expect_ext = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_mobility_udp = {
+	.name = "ipv6_mobility_udp", .l3 = VH_IPV6, .proto = IPPROTO_UDP,
+	.ext = { VH_EXT_MOBILITY }, .expect_l4 = IPPROTO_UDP,
+	.expect_ext = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_hbh_esp = {
+	.name = "ipv6_hbh_esp_ends_walk_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_HBH, VH_EXT_ESP },
+	.expect_ext = true,
+};
+
+/* ESP is not in the Decision's list of extension headers. */
+static const struct vnet_hash_shape vh_ipv6_esp = {
+	.name = "ipv6_esp_only_no_ext_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_ESP },
+};
+
+static const struct vnet_hash_shape vh_ipv6_hbh_nonxt = {
+	.name = "ipv6_hbh_nonxt_ends_walk_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_HBH, VH_EXT_NONXT },
+	.expect_ext = true,
+};
+
+/* Decision (fragments), IPv6 */
+static const struct vnet_hash_shape vh_ipv6_frag_first_tcp = {
+	.name = "ipv6_frag_first_tcp_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_FRAG_FIRST },
+	.expect_ext = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_frag_later_udp = {
+	.name = "ipv6_frag_later_udp_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_UDP, .ext = { VH_EXT_FRAG_LATER },
+	.expect_ext = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_hao_frag_udp = {
+	.name = "ipv6_hao_frag_first_udp_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_UDP, .ext = { VH_EXT_HAO, VH_EXT_FRAG_FIRST },
+	.expect_ext = true, .expect_hao = true,
+};
+
+/* "A chain that cannot be walked ... means no L4 header" */
+static const struct vnet_hash_shape vh_ipv6_chain_trunc = {
+	.name = "ipv6_truncated_ext_chain_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_HBH, VH_EXT_DSTOPT },
+	.cut = 20 + 4, .expect_ext = true,
+};
+
+/* The two chains below are written for a bound of 16 headers. */
+static_assert(TUN_VNET_HASH_MAX_EXT_HDRS == 16);
+
+static const struct vnet_hash_shape vh_ipv6_chain_max = {
+	.name = "ipv6_ext_chain_at_max_tcp", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = {
+		VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT,
+		VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT,
+		VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT,
+		VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT,
+	},
+	.expect_l4 = IPPROTO_TCP, .expect_ext = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_chain_long = {
+	.name = "ipv6_ext_chain_over_max_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = {
+		VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT,
+		VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT,
+		VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT,
+		VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT, VH_EXT_DSTOPT,
+		VH_EXT_DSTOPT,
+	},
+	.expect_ext = true,
+};
+
+/* Decision (VLAN), IPv6 */
+static const struct vnet_hash_shape vh_ipv6_tcp_vlan = {
+	.name = "ipv6_tcp_vlan_8021q", .l3 = VH_IPV6, .vlan_tags = 1,
+	.proto = IPPROTO_TCP, .expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv6_hao_rh2_tcp_qinq = {
+	.name = "ipv6_rh2_hao_tcp_qinq_8021ad", .l3 = VH_IPV6,
+	.vlan_tags = 2, .qinq = true, .proto = IPPROTO_TCP,
+	.ext = { VH_EXT_RH2, VH_EXT_HAO }, .expect_l4 = IPPROTO_TCP,
+	.expect_ext = true, .expect_hao = true, .expect_rh2 = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_udp_hwaccel = {
+	.name = "ipv6_udp_vlan_hwaccel", .l3 = VH_IPV6, .hwaccel = true,
+	.proto = IPPROTO_UDP, .expect_l4 = IPPROTO_UDP,
+};
+
+static const struct vnet_hash_shape vh_ipv6_tcp_raw = {
+	.name = "ipv6_tcp_raw", .l3 = VH_IPV6, .raw = true,
+	.proto = IPPROTO_TCP, .expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv6_udp_raw = {
+	.name = "ipv6_udp_raw", .l3 = VH_IPV6, .raw = true,
+	.proto = IPPROTO_UDP, .expect_l4 = IPPROTO_UDP,
+};
+
+static const struct vnet_hash_shape vh_ipv6_hao_rh2_tcp_raw = {
+	.name = "ipv6_rh2_hao_tcp_raw", .l3 = VH_IPV6, .raw = true,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_RH2, VH_EXT_HAO },
+	.expect_l4 = IPPROTO_TCP, .expect_ext = true, .expect_hao = true,
+	.expect_rh2 = true,
+};
+
+/* Not IP: never a hash */
+static const struct vnet_hash_shape vh_arp = {
+	.name = "non_ip_arp", .l3 = VH_ARP,
+};
+
+static const struct vnet_hash_shape vh_arp_vlan = {
+	.name = "non_ip_arp_vlan_8021q", .l3 = VH_ARP, .vlan_tags = 1,
+};
+
+static const struct vnet_hash_shape vh_arp_raw = {
+	.name = "non_ip_arp_raw", .l3 = VH_ARP, .raw = true,
+};
+
+static const struct vnet_hash_shape * const vh_shapes[] = {
+	&vh_ipv4_tcp, &vh_ipv4_udp, &vh_ipv4_other, &vh_ipv4_options_tcp,
+	&vh_ipv4_options_udp, &vh_ipv4_frag_first_tcp,
+	&vh_ipv4_frag_first_udp, &vh_ipv4_frag_middle_tcp,
+	&vh_ipv4_frag_later_tcp, &vh_ipv4_tcp_trunc, &vh_ipv4_udp_trunc,
+	&vh_ipv4_tcp_ports_only, &vh_ipv4_tcp_vlan, &vh_ipv4_udp_qinq,
+	&vh_ipv4_tcp_hwaccel, &vh_ipv4_tcp_vlan_max, &vh_ipv4_tcp_raw,
+	&vh_ipv4_udp_raw, &vh_ipv4_frag_raw,
+	&vh_ipv6_tcp, &vh_ipv6_udp, &vh_ipv6_other, &vh_ipv6_tcp_trunc,
+	&vh_ipv6_hao_tcp, &vh_ipv6_rh2_tcp, &vh_ipv6_hao_rh2_tcp,
+	&vh_ipv6_hao_rh2_udp, &vh_ipv6_hao_rh2_other, &vh_ipv6_rh0_tcp,
+	&vh_ipv6_rh2_segleft0_tcp, &vh_ipv6_dstopt_tcp, &vh_ipv6_hbh_tcp,
+	&vh_ipv6_hbh_udp, &vh_ipv6_ah_tcp, &vh_ipv6_mobility_udp,
+	&vh_ipv6_hbh_esp, &vh_ipv6_esp, &vh_ipv6_hbh_nonxt,
+	&vh_ipv6_frag_first_tcp, &vh_ipv6_frag_later_udp,
+	&vh_ipv6_hao_frag_udp, &vh_ipv6_chain_trunc, &vh_ipv6_chain_max,
+	&vh_ipv6_chain_long, &vh_ipv6_tcp_vlan, &vh_ipv6_hao_rh2_tcp_qinq,
+	&vh_ipv6_udp_hwaccel, &vh_ipv6_tcp_raw, &vh_ipv6_udp_raw, &vh_ipv6_hao_rh2_tcp_raw,
+	&vh_arp, &vh_arp_vlan, &vh_arp_raw,
+};
+
+struct vnet_hash_frame {
+	u8 data[VH_FRAME_MAX];
+	unsigned int len;
+};
+
+static u8 *vh_put(struct vnet_hash_frame *f, unsigned int len)
+{
+	u8 *p = f->data + f->len;
+
+	if (WARN_ON(f->len + len > VH_FRAME_MAX))
+		return f->data;
+	f->len += len;
+	return p;
+}
+
+static void vh_put_be16(struct vnet_hash_frame *f, u16 val)
+{
+	put_unaligned_be16(val, vh_put(f, 2));
+}
+
+static u8 vh_ext_proto(u8 ext)
+{
+	switch (ext) {
+	case VH_EXT_HBH:
+		return NEXTHDR_HOP;
+	case VH_EXT_DSTOPT:
+	case VH_EXT_HAO:
+		return NEXTHDR_DEST;
+	case VH_EXT_RH2:
+	case VH_EXT_RH2_SEGLEFT0:
+	case VH_EXT_RH0:
+		return NEXTHDR_ROUTING;
+	case VH_EXT_FRAG_FIRST:
+	case VH_EXT_FRAG_LATER:
+		return NEXTHDR_FRAGMENT;
+	case VH_EXT_AH:
+		return NEXTHDR_AUTH;
+	case VH_EXT_ESP:
+		return NEXTHDR_ESP;
+	case VH_EXT_MOBILITY:
+		return NEXTHDR_MOBILITY;
+	default:
+		return NEXTHDR_NONE;
+	}
+}
+
+static void vh_put_ext(struct vnet_hash_frame *f, u8 ext, u8 next,
+		       const struct vnet_hash_flow *flow)
+{
+	u8 *p;
+
+	switch (ext) {
+	case VH_EXT_HBH:
+	case VH_EXT_DSTOPT:
+		/* Hdr Ext Len 0, one PadN option of 4 bytes */
+		p = vh_put(f, 8);
+		p[0] = next;
+		p[2] = IPV6_TLV_PADN;
+		p[3] = 4;
+		break;
+	case VH_EXT_HAO:
+		/* Hdr Ext Len 2; PadN of 2 aligns the option at 8n + 6 */
+		p = vh_put(f, 24);
+		p[0] = next;
+		p[1] = 2;
+		p[2] = IPV6_TLV_PADN;
+		p[3] = 2;
+		p[6] = IPV6_TLV_HAO;
+		p[7] = 16;
+		memcpy(p + 8, flow->hao, 16);
+		break;
+	case VH_EXT_RH2:
+	case VH_EXT_RH2_SEGLEFT0:
+	case VH_EXT_RH0:
+		p = vh_put(f, 24);
+		p[0] = next;
+		p[1] = 2;
+		p[2] = ext == VH_EXT_RH0 ? 0 : 2;
+		p[3] = ext == VH_EXT_RH2_SEGLEFT0 ? 0 : 1;
+		memcpy(p + 8, flow->rh2, 16);
+		break;
+	case VH_EXT_FRAG_FIRST:
+	case VH_EXT_FRAG_LATER:
+		p = vh_put(f, 8);
+		p[0] = next;
+		/* Fragment Offset in 8-byte units << 3, M flag in bit 0 */
+		put_unaligned_be16(ext == VH_EXT_FRAG_FIRST ? 1 : 185 << 3,
+				   p + 2);
+		put_unaligned_be32(0x12345678, p + 4);
+		break;
+	case VH_EXT_AH:
+		/* Payload Len 4: (4 + 2) * 4 = 24 bytes, not (4 + 1) * 8 */
+		p = vh_put(f, 24);
+		p[0] = next;
+		p[1] = 4;
+		put_unaligned_be32(0x1000, p + 4);
+		put_unaligned_be32(1, p + 8);
+		memset(p + 12, 0xa5, 12);
+		break;
+	case VH_EXT_ESP:
+		/* SPI and sequence number; what follows is ciphertext */
+		p = vh_put(f, 8);
+		put_unaligned_be32(0x1000, p);
+		put_unaligned_be32(1, p + 4);
+		break;
+	case VH_EXT_MOBILITY:
+		/* Header Len 1: (1 + 1) * 8 = 16 bytes, not (1 + 2) * 4 */
+		p = vh_put(f, 16);
+		p[0] = next;
+		p[1] = 1;
+		break;
+	}
+}
+
+/* The L4 header; other protocols get port-like bytes as a trap. */
+static void vh_put_l4(struct vnet_hash_frame *f,
+		      const struct vnet_hash_shape *shape,
+		      const struct vnet_hash_flow *flow)
+{
+	unsigned int len = shape->proto == IPPROTO_TCP ? 20 : 8;
+	u8 l4[20] = {};
+
+	put_unaligned_be16(flow->sport, l4);
+	put_unaligned_be16(flow->dport, l4 + 2);
+	if (shape->proto == IPPROTO_TCP) {
+		put_unaligned_be32(1, l4 + 4);
+		l4[12] = 5 << 4;
+		l4[13] = 0x02;
+		put_unaligned_be16(0xffff, l4 + 14);
+	} else if (shape->proto == IPPROTO_UDP) {
+		put_unaligned_be16(8, l4 + 4);
+	}
+	if (shape->l4_len)
+		len = shape->l4_len;
+	memcpy(vh_put(f, len), l4, len);
+}
+
+static u16 vh_l3_proto(const struct vnet_hash_shape *shape)
+{
+	switch (shape->l3) {
+	case VH_IPV4:
+		return ETH_P_IP;
+	case VH_IPV6:
+		return ETH_P_IPV6;
+	default:
+		return ETH_P_ARP;
+	}
+}
+
+static void vh_build(struct vnet_hash_frame *f,
+		     const struct vnet_hash_shape *shape,
+		     const struct vnet_hash_flow *flow)
+{
+	static const u8 dmac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
+	static const u8 smac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
+	unsigned int l3, ihl, i;
+	u8 *p;
+
+	memset(f, 0, sizeof(*f));
+	if (!shape->raw) {
+		memcpy(vh_put(f, ETH_ALEN), dmac, ETH_ALEN);
+		memcpy(vh_put(f, ETH_ALEN), smac, ETH_ALEN);
+		for (i = 0; i < shape->vlan_tags; i++) {
+			vh_put_be16(f, i == 0 && shape->qinq ? ETH_P_8021AD :
+							     ETH_P_8021Q);
+			vh_put_be16(f, 100 + i);
+		}
+		vh_put_be16(f, vh_l3_proto(shape));
+	}
+	l3 = f->len;
+
+	switch (shape->l3) {
+	case VH_IPV4:
+		ihl = shape->ihl ?: 5;
+		p = vh_put(f, ihl * 4);
+		p[0] = 0x40 | ihl;
+		put_unaligned_be16(0x1234, p + 4);
+		put_unaligned_be16(shape->frag_off, p + 6);
+		p[8] = 64;
+		p[9] = shape->proto;
+		memcpy(p + 12, flow->saddr, 4);
+		memcpy(p + 16, flow->daddr, 4);
+		/* NOPs, then End of Options List */
+		memset(p + 20, IPOPT_NOOP, ihl * 4 - 20);
+		if (ihl > 5)
+			p[ihl * 4 - 1] = IPOPT_END;
+		vh_put_l4(f, shape, flow);
+		break;
+	case VH_IPV6:
+		p = vh_put(f, sizeof(struct ipv6hdr));
+		p[0] = 0x60;
+		p[6] = shape->ext[0] ? vh_ext_proto(shape->ext[0]) :
+				       shape->proto;
+		p[7] = 64;
+		memcpy(p + 8, flow->saddr, 16);
+		memcpy(p + 24, flow->daddr, 16);
+		for (i = 0; i < VH_EXT_MAX && shape->ext[i]; i++)
+			vh_put_ext(f, shape->ext[i],
+				   i + 1 < VH_EXT_MAX && shape->ext[i + 1] ?
+				   vh_ext_proto(shape->ext[i + 1]) :
+				   shape->proto, flow);
+		vh_put_l4(f, shape, flow);
+		break;
+	default:
+		/* Ethernet/IPv4 ARP request */
+		p = vh_put(f, 28);
+		put_unaligned_be16(ARPHRD_ETHER, p);
+		put_unaligned_be16(ETH_P_IP, p + 2);
+		p[4] = ETH_ALEN;
+		p[5] = 4;
+		put_unaligned_be16(ARPOP_REQUEST, p + 6);
+		memcpy(p + 8, smac, ETH_ALEN);
+		memcpy(p + 14, flow->saddr, 4);
+		memcpy(p + 24, flow->daddr, 4);
+		break;
+	}
+
+	f->len -= shape->cut;
+	if (shape->l3 == VH_IPV4) {
+		struct iphdr *iph = (struct iphdr *)(f->data + l3);
+
+		iph->tot_len = htons(f->len - l3);
+		iph->check = ip_fast_csum(iph, iph->ihl);
+	} else if (shape->l3 == VH_IPV6) {
+		put_unaligned_be16(f->len - l3 - sizeof(struct ipv6hdr),
+				   f->data + l3 + 4);
+	}
+}
+
+static struct sk_buff *vh_skb(struct kunit *test,
+			      const struct vnet_hash_shape *shape,
+			      const struct vnet_hash_flow *flow)
+{
+	struct vnet_hash_frame *f;
+	struct sk_buff *skb;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	vh_build(f, shape, flow);
+
+	skb = kunit_zalloc_skb(test, f->len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put_data(skb, f->data, f->len);
+	if (shape->raw) {
+		skb_reset_network_header(skb);
+		skb->protocol = htons(vh_l3_proto(shape));
+	} else {
+		skb_reset_mac_header(skb);
+		skb->protocol = get_unaligned((__be16 *)(f->data + 12));
+	}
+	if (shape->hwaccel)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), 42);
+	kunit_kfree(test, f);
+	return skb;
+}
+
+static const struct vnet_hash_flow *
+vh_default_flow(const struct vnet_hash_shape *shape)
+{
+	return shape->l3 == VH_IPV6 ? &vh_flow6 : &vh_flow4;
+}
+
+/*
+ * The TUNSETVNETHASH argument, built back to back as the UAPI header
+ * describes it, and parsed.
+ */
+static struct tun_vnet_hash_config *
+vh_parse(struct kunit *test, const struct tun_vnet_hash *hdr,
+	 const u16 *table, const u8 *key)
+{
+	unsigned int table_len = 0, len;
+	struct tun_vnet_hash_config *config;
+	u8 *buf;
+
+	if (hdr->flags & TUN_VNET_HASH_RSS)
+		table_len = (hdr->indirection_table_mask + 1) * sizeof(u16);
+	len = sizeof(*hdr) + table_len + hdr->key_size;
+	buf = kzalloc(len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memcpy(buf, hdr, sizeof(*hdr));
+	if (table_len)
+		memcpy(buf + sizeof(*hdr), table, table_len);
+	if (hdr->key_size)
+		memcpy(buf + sizeof(*hdr) + table_len, key, hdr->key_size);
+
+	config = tun_vnet_hash_config_parse(KERNEL_SOCKPTR(buf));
+	kfree(buf);
+	return config;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(vh_config_free_action, tun_vnet_hash_config_free,
+			    struct tun_vnet_hash_config *);
+
+/* A valid configuration, freed at the end of the test */
+static struct tun_vnet_hash_config *
+vh_config(struct kunit *test, u16 flags, u32 types, const u16 *table,
+	  u16 mask, u16 unclassified_queue, const u8 *key, u16 key_size)
+{
+	struct tun_vnet_hash hdr = {
+		.flags = flags,
+		.key_size = key_size,
+		.types = types,
+		.indirection_table_mask = mask,
+		.unclassified_queue = unclassified_queue,
+	};
+	struct tun_vnet_hash_config *config;
+
+	config = vh_parse(test, &hdr, table, key);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, config);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, vh_config_free_action,
+						  config));
+	return config;
+}
+
+static struct toeplitz_key *vh_expand(struct kunit *test, const u8 *key,
+				      size_t key_len)
+{
+	struct toeplitz_key *tk;
+
+	tk = kunit_kzalloc(test, sizeof(*tk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tk);
+	toeplitz_expand_key(tk, key, key_len);
+	return tk;
+}
+
+/**
+ * struct vnet_hash_expect - what the rules make of a packet
+ * @data: the hash input
+ * @len: bytes of @data, 0 without a hash
+ * @report: %VIRTIO_NET_HASH_REPORT_ type
+ */
+struct vnet_hash_expect {
+	u8 data[TOEPLITZ_INPUT_MAX];
+	u8 len;
+	u8 report;
+};
+
+/* The classification order of the specification, over the shape's facts */
+static void vh_expect(const struct vnet_hash_shape *shape,
+		      const struct vnet_hash_flow *flow, u32 types,
+		      struct vnet_hash_expect *exp)
+{
+	const u8 *src = flow->saddr, *dst = flow->daddr;
+	bool tcp = shape->expect_l4 == IPPROTO_TCP;
+	bool udp = shape->expect_l4 == IPPROTO_UDP;
+	unsigned int alen = 16;
+	bool ports = false;
+
+	memset(exp, 0, sizeof(*exp));
+	switch (shape->l3) {
+	case VH_IPV4:
+		alen = 4;
+		if (tcp && (types & HT_TCPV4))
+			exp->report = HR_TCPV4;
+		else if (udp && (types & HT_UDPV4))
+			exp->report = HR_UDPV4;
+		else if (types & HT_IPV4)
+			exp->report = HR_IPV4;
+		break;
+	case VH_IPV6:
+		if (shape->expect_ext) {
+			if (tcp && (types & HT_TCP_EX))
+				exp->report = HR_TCPV6_EX;
+			else if (udp && (types & HT_UDP_EX))
+				exp->report = HR_UDPV6_EX;
+			else if (types & HT_IP_EX)
+				exp->report = HR_IPV6_EX;
+			if (exp->report) {
+				if (shape->expect_hao)
+					src = flow->hao;
+				if (shape->expect_rh2)
+					dst = flow->rh2;
+				break;
+			}
+		}
+		/* No extension header, or rule 4 of the _EX rules */
+		if (tcp && (types & HT_TCPV6))
+			exp->report = HR_TCPV6;
+		else if (udp && (types & HT_UDPV6))
+			exp->report = HR_UDPV6;
+		else if (types & HT_IPV6)
+			exp->report = HR_IPV6;
+		break;
+	default:
+		return;
+	}
+
+	switch (exp->report) {
+	case HR_NONE:
+		return;
+	case HR_TCPV4:
+	case HR_UDPV4:
+	case HR_TCPV6:
+	case HR_UDPV6:
+	case HR_TCPV6_EX:
+	case HR_UDPV6_EX:
+		ports = true;
+		break;
+	}
+	memcpy(exp->data, src, alen);
+	memcpy(exp->data + alen, dst, alen);
+	exp->len = 2 * alen;
+	if (ports) {
+		put_unaligned_be16(flow->sport, exp->data + exp->len);
+		put_unaligned_be16(flow->dport, exp->data + exp->len + 2);
+		exp->len += 4;
+	}
+}
+
+/*
+ * Classify and hash @skb with @types enabled and compare with @exp.  Only
+ * when @verbose does a mismatch report through KUnit, so that a loop over
+ * many type sets can report its first mismatch only.
+ */
+static bool vh_check(struct kunit *test, const struct sk_buff *skb, bool eth,
+		     u32 types, const struct vnet_hash_expect *exp,
+		     const struct toeplitz_key *tk, bool verbose)
+{
+	struct tun_vnet_hash hdr = {
+		.flags = TUN_VNET_HASH_REPORT,
+		.key_size = TOEPLITZ_KEY_MAX,
+		.types = types,
+	};
+	struct tun_vnet_hash_config *config;
+	struct tun_vnet_hash_report report;
+	struct tun_vnet_hash_input input;
+	u32 value = 0;
+	bool ok;
+
+	if (exp->len)
+		value = toeplitz_hash(tk, exp->data, exp->len);
+
+	memset(&input, 0xa5, sizeof(input));
+	tun_vnet_hash_classify(skb, eth, types, &input);
+
+	config = vh_parse(test, &hdr, NULL, vh_ms_key);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, config);
+	memset(&report, 0xa5, sizeof(report));
+	tun_vnet_hash_compute(config, skb, eth, &report);
+	tun_vnet_hash_config_free(config);
+
+	ok = input.report == exp->report && input.len == exp->len &&
+	     !memcmp(input.data, exp->data, exp->len) &&
+	     report.type == exp->report && report.value == value;
+	if (ok || !verbose)
+		return ok;
+
+	KUNIT_EXPECT_EQ_MSG(test, input.report, exp->report,
+			    "classify: report type, types %#x", types);
+	KUNIT_EXPECT_EQ_MSG(test, input.len, exp->len,
+			    "classify: input length, types %#x", types);
+	if (input.len == exp->len)
+		KUNIT_EXPECT_MEMEQ_MSG(test, input.data, exp->data, exp->len,
+				       "classify: input bytes, types %#x",
+				       types);
+	KUNIT_EXPECT_EQ_MSG(test, report.type, exp->report,
+			    "compute: report type, types %#x", types);
+	KUNIT_EXPECT_EQ_MSG(test, report.value, value,
+			    "compute: hash value, types %#x", types);
+	return false;
+}
+
+static void vh_shape_desc(const struct vnet_hash_shape * const *shape,
+			  char *desc)
+{
+	strscpy(desc, (*shape)->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(vh_shape, vh_shapes, vh_shape_desc);
+
+/*
+ * Every packet shape against every set of enabled hash types: the 9 single
+ * types, and all their combinations, which is what the order of the rules
+ * is about.
+ */
+static void vh_classify_all_types_test(struct kunit *test)
+{
+	const struct vnet_hash_shape * const *param = test->param_value;
+	const struct vnet_hash_shape *shape = *param;
+	const struct vnet_hash_flow *flow = vh_default_flow(shape);
+	unsigned int failures = 0, hashed = 0;
+	struct vnet_hash_expect exp;
+	struct toeplitz_key *tk;
+	struct sk_buff *skb;
+	u32 types;
+
+	tk = vh_expand(test, vh_ms_key, sizeof(vh_ms_key));
+	skb = vh_skb(test, shape, flow);
+
+	for (types = 0; types <= HT_ALL; types++) {
+		vh_expect(shape, flow, types, &exp);
+		if (exp.len)
+			hashed++;
+		if (!vh_check(test, skb, !shape->raw, types, &exp, tk,
+			      !failures))
+			failures++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, failures, 0,
+			    "%u of %d type sets wrong (first one above)",
+			    failures, HT_ALL + 1);
+	/* Every IP shape has at least its 2-tuple hash. */
+	if (shape->l3 == VH_ARP)
+		KUNIT_EXPECT_EQ(test, hashed, 0);
+	else
+		KUNIT_EXPECT_GT(test, hashed, 0);
+}
+
+/**
+ * struct vnet_hash_rule_case - one rule or Decision of the spec document
+ * @name: the rule
+ * @shape: the packet
+ * @types: enabled hash types
+ * @report: the type the rule gives, written out by hand
+ */
+struct vnet_hash_rule_case {
+	const char *name;
+	const struct vnet_hash_shape *shape;
+	u32 types;
+	u8 report;
+};
+
+static const struct vnet_hash_rule_case vh_rule_cases[] = {
+	/* IPv4 */
+	{ "ipv4_rule1_tcpv4", &vh_ipv4_tcp, HT_ALL, HR_TCPV4 },
+	{ "ipv4_rule2_udpv4", &vh_ipv4_udp, HT_ALL, HR_UDPV4 },
+	{ "ipv4_rule2_tcp_packet_not_udpv4", &vh_ipv4_tcp,
+	  HT_UDPV4 | HT_IPV4, HR_IPV4 },
+	{ "ipv4_rule3_ipv4_without_tcpv4", &vh_ipv4_tcp, HT_IPV4 | HT_V6,
+	  HR_IPV4 },
+	{ "ipv4_rule3_other_proto", &vh_ipv4_other, HT_ALL, HR_IPV4 },
+	{ "ipv4_rule4_none", &vh_ipv4_tcp, HT_V6 | HT_EX, HR_NONE },
+	{ "ipv4_rule4_other_proto_l4_types_only", &vh_ipv4_other,
+	  HT_TCPV4 | HT_UDPV4, HR_NONE },
+	{ "ipv4_options_skipped_by_ihl", &vh_ipv4_options_tcp, HT_ALL,
+	  HR_TCPV4 },
+	{ "ipv4_options_max_ihl", &vh_ipv4_options_udp, HT_ALL, HR_UDPV4 },
+	/* IPv6 without extension headers */
+	{ "ipv6_rule1_tcpv6", &vh_ipv6_tcp, HT_ALL, HR_TCPV6 },
+	{ "ipv6_rule2_udpv6", &vh_ipv6_udp, HT_ALL, HR_UDPV6 },
+	{ "ipv6_rule3_ipv6", &vh_ipv6_tcp, HT_IPV6 | HT_UDPV6, HR_IPV6 },
+	{ "ipv6_rule3_other_proto", &vh_ipv6_other, HT_ALL, HR_IPV6 },
+	{ "ipv6_rule4_none", &vh_ipv6_tcp, HT_V4, HR_NONE },
+	/* Decision (spec-exact): no _EX without an extension header */
+	{ "decision_ex_never_without_ext_none", &vh_ipv6_tcp, HT_EX,
+	  HR_NONE },
+	{ "decision_ex_never_without_ext_udp", &vh_ipv6_udp,
+	  HT_EX | HT_IPV6, HR_IPV6 },
+	{ "decision_ex_never_without_ext_tcpv6", &vh_ipv6_tcp, HT_ALL,
+	  HR_TCPV6 },
+	/* IPv6 with extension headers */
+	{ "ipv6ex_rule1_tcp_ex", &vh_ipv6_hao_rh2_tcp, HT_ALL, HR_TCPV6_EX },
+	{ "ipv6ex_rule1_tcp_ex_only", &vh_ipv6_hao_rh2_tcp, HT_TCP_EX,
+	  HR_TCPV6_EX },
+	{ "ipv6ex_rule2_udp_ex", &vh_ipv6_hao_rh2_udp, HT_ALL, HR_UDPV6_EX },
+	{ "ipv6ex_rule2_tcp_packet_not_udp_ex", &vh_ipv6_hao_rh2_tcp,
+	  HT_UDP_EX | HT_IP_EX, HR_IPV6_EX },
+	{ "ipv6ex_rule3_ip_ex_before_tcpv6", &vh_ipv6_hao_rh2_tcp,
+	  HT_IP_EX | HT_V6, HR_IPV6_EX },
+	{ "ipv6ex_rule3_ip_ex_other_proto", &vh_ipv6_hao_rh2_other, HT_ALL,
+	  HR_IPV6_EX },
+	{ "ipv6ex_rule4_fallback_tcpv6_plain_addrs", &vh_ipv6_hao_rh2_tcp,
+	  HT_V6, HR_TCPV6 },
+	{ "ipv6ex_rule4_fallback_udpv6_plain_addrs", &vh_ipv6_hao_rh2_udp,
+	  HT_UDPV6 | HT_TCP_EX, HR_UDPV6 },
+	{ "ipv6ex_rule4_fallback_ipv6_plain_addrs", &vh_ipv6_hao_rh2_tcp,
+	  HT_IPV6 | HT_UDP_EX, HR_IPV6 },
+	{ "ipv6ex_rule4_none", &vh_ipv6_hao_rh2_tcp, HT_V4 | HT_UDP_EX,
+	  HR_NONE },
+	{ "ipv6ex_src_is_hao", &vh_ipv6_hao_tcp, HT_TCP_EX, HR_TCPV6_EX },
+	{ "ipv6ex_dst_is_rh2", &vh_ipv6_rh2_tcp, HT_IP_EX, HR_IPV6_EX },
+	{ "ipv6ex_routing_not_type2_no_subst", &vh_ipv6_rh0_tcp, HT_ALL,
+	  HR_TCPV6_EX },
+	{ "ipv6ex_rh2_segleft0_no_subst", &vh_ipv6_rh2_segleft0_tcp, HT_ALL,
+	  HR_TCPV6_EX },
+	{ "ipv6ex_dstopt_without_hao_no_subst", &vh_ipv6_dstopt_tcp, HT_ALL,
+	  HR_TCPV6_EX },
+	/* Decision (what counts as an IPv6 extension header) */
+	{ "decision_ext_hbh", &vh_ipv6_hbh_tcp, HT_ALL, HR_TCPV6_EX },
+	{ "decision_ext_hbh_udp", &vh_ipv6_hbh_udp, HT_ALL, HR_UDPV6_EX },
+	{ "decision_ext_routing", &vh_ipv6_rh2_tcp, HT_ALL, HR_TCPV6_EX },
+	{ "decision_ext_dstopt", &vh_ipv6_hao_tcp, HT_ALL, HR_TCPV6_EX },
+	{ "decision_ext_ah_len_4byte_units", &vh_ipv6_ah_tcp, HT_ALL,
+	  HR_TCPV6_EX },
+	{ "decision_ext_mobility", &vh_ipv6_mobility_udp, HT_ALL,
+	  HR_UDPV6_EX },
+	{ "decision_ext_esp_ends_walk", &vh_ipv6_hbh_esp, HT_ALL,
+	  HR_IPV6_EX },
+	{ "decision_ext_esp_not_ext_header", &vh_ipv6_esp, HT_ALL, HR_IPV6 },
+	{ "decision_ext_nonxt_ends_walk", &vh_ipv6_hbh_nonxt, HT_ALL,
+	  HR_IPV6_EX },
+	{ "decision_ext_truncated_chain", &vh_ipv6_chain_trunc, HT_ALL,
+	  HR_IPV6_EX },
+	{ "decision_ext_truncated_chain_fallback", &vh_ipv6_chain_trunc,
+	  HT_V6, HR_IPV6 },
+	{ "decision_ext_chain_at_max", &vh_ipv6_chain_max, HT_ALL,
+	  HR_TCPV6_EX },
+	{ "decision_ext_chain_over_max", &vh_ipv6_chain_long, HT_ALL,
+	  HR_IPV6_EX },
+	{ "decision_ext_chain_over_max_fallback", &vh_ipv6_chain_long,
+	  HT_TCPV6 | HT_IPV6, HR_IPV6 },
+	/* Decision (fragments) */
+	{ "decision_frag_ipv4_first", &vh_ipv4_frag_first_tcp, HT_ALL,
+	  HR_IPV4 },
+	{ "decision_frag_ipv4_first_udp", &vh_ipv4_frag_first_udp, HT_ALL,
+	  HR_IPV4 },
+	{ "decision_frag_ipv4_middle", &vh_ipv4_frag_middle_tcp, HT_ALL,
+	  HR_IPV4 },
+	{ "decision_frag_ipv4_later", &vh_ipv4_frag_later_tcp, HT_ALL,
+	  HR_IPV4 },
+	{ "decision_frag_ipv4_l4_types_only", &vh_ipv4_frag_first_tcp,
+	  HT_TCPV4 | HT_UDPV4, HR_NONE },
+	{ "decision_frag_ipv6_first", &vh_ipv6_frag_first_tcp, HT_ALL,
+	  HR_IPV6_EX },
+	{ "decision_frag_ipv6_first_fallback", &vh_ipv6_frag_first_tcp,
+	  HT_V6, HR_IPV6 },
+	{ "decision_frag_ipv6_later", &vh_ipv6_frag_later_udp, HT_ALL,
+	  HR_IPV6_EX },
+	{ "decision_frag_ipv6_hao_kept", &vh_ipv6_hao_frag_udp, HT_ALL,
+	  HR_IPV6_EX },
+	/* Truncated L4 */
+	{ "truncated_l4_ipv4_tcp", &vh_ipv4_tcp_trunc, HT_ALL, HR_IPV4 },
+	{ "truncated_l4_ipv4_udp", &vh_ipv4_udp_trunc, HT_ALL, HR_IPV4 },
+	{ "truncated_l4_ipv6_tcp", &vh_ipv6_tcp_trunc, HT_ALL, HR_IPV6 },
+	{ "l4_ports_only_is_enough", &vh_ipv4_tcp_ports_only, HT_ALL,
+	  HR_TCPV4 },
+	/* Decision (VLAN) */
+	{ "decision_vlan_8021q_ipv4", &vh_ipv4_tcp_vlan, HT_ALL, HR_TCPV4 },
+	{ "decision_vlan_8021q_ipv6", &vh_ipv6_tcp_vlan, HT_ALL, HR_TCPV6 },
+	{ "decision_vlan_qinq_ipv4", &vh_ipv4_udp_qinq, HT_ALL, HR_UDPV4 },
+	{ "decision_vlan_qinq_ipv6_ex", &vh_ipv6_hao_rh2_tcp_qinq, HT_ALL,
+	  HR_TCPV6_EX },
+	{ "decision_vlan_max_depth", &vh_ipv4_tcp_vlan_max, HT_ALL,
+	  HR_TCPV4 },
+	{ "decision_vlan_hwaccel_ipv4", &vh_ipv4_tcp_hwaccel, HT_ALL,
+	  HR_TCPV4 },
+	{ "decision_vlan_hwaccel_ipv6", &vh_ipv6_udp_hwaccel, HT_ALL,
+	  HR_UDPV6 },
+	/* skb at the IP header */
+	{ "raw_ipv4_tcp", &vh_ipv4_tcp_raw, HT_ALL, HR_TCPV4 },
+	{ "raw_ipv4_udp", &vh_ipv4_udp_raw, HT_ALL, HR_UDPV4 },
+	{ "raw_ipv4_frag", &vh_ipv4_frag_raw, HT_ALL, HR_IPV4 },
+	{ "raw_ipv6_udp", &vh_ipv6_udp_raw, HT_ALL, HR_UDPV6 },
+	{ "raw_ipv6_ex", &vh_ipv6_hao_rh2_tcp_raw, HT_ALL, HR_TCPV6_EX },
+	/* Not IP */
+	{ "non_ip_arp_none", &vh_arp, HT_ALL, HR_NONE },
+	{ "non_ip_arp_vlan_none", &vh_arp_vlan, HT_ALL, HR_NONE },
+	{ "non_ip_arp_raw_none", &vh_arp_raw, HT_ALL, HR_NONE },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vh_rule, vh_rule_cases, name);
+
+static void vh_rule_test(struct kunit *test)
+{
+	const struct vnet_hash_rule_case *param = test->param_value;
+	const struct vnet_hash_flow *flow = vh_default_flow(param->shape);
+	struct vnet_hash_expect exp;
+	struct toeplitz_key *tk;
+	struct sk_buff *skb;
+
+	/* The hand-written type and the oracle must agree. */
+	vh_expect(param->shape, flow, param->types, &exp);
+	KUNIT_ASSERT_EQ_MSG(test, exp.report, param->report,
+			    "test oracle disagrees with the case table");
+
+	tk = vh_expand(test, vh_ms_key, sizeof(vh_ms_key));
+	skb = vh_skb(test, param->shape, flow);
+	vh_check(test, skb, !param->shape->raw, param->types, &exp, tk, true);
+}
+
+/* The same flow must classify the same with or without its hwaccel tag. */
+static void vh_hwaccel_same_as_untagged_test(struct kunit *test)
+{
+	static const struct vnet_hash_shape * const pairs[][2] = {
+		{ &vh_ipv4_tcp, &vh_ipv4_tcp_hwaccel },
+		{ &vh_ipv6_udp, &vh_ipv6_udp_hwaccel },
+	};
+	struct tun_vnet_hash_input plain, tagged;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pairs); i++) {
+		const struct vnet_hash_flow *flow;
+
+		flow = vh_default_flow(pairs[i][0]);
+		memset(&plain, 0, sizeof(plain));
+		memset(&tagged, 0xa5, sizeof(tagged));
+		tun_vnet_hash_classify(vh_skb(test, pairs[i][0], flow), true,
+				       HT_ALL, &plain);
+		tun_vnet_hash_classify(vh_skb(test, pairs[i][1], flow), true,
+				       HT_ALL, &tagged);
+		KUNIT_EXPECT_NE(test, plain.report, HR_NONE);
+		KUNIT_EXPECT_EQ(test, tagged.report, plain.report);
+		KUNIT_EXPECT_EQ(test, tagged.len, plain.len);
+		KUNIT_EXPECT_MEMEQ(test, tagged.data, plain.data, plain.len);
+	}
+}
+
+/**
+ * struct vnet_hash_ms_vector - a row of Microsoft's verification table
+ * @name: case name
+ * @ipv6: the addresses are IPv6
+ * @flow: addresses and ports
+ * @hash_2tuple: published IPv4/IPv6 hash
+ * @hash_4tuple: published TCPv4/TCPv6 hash
+ */
+struct vnet_hash_ms_vector {
+	const char *name;
+	bool ipv6;
+	struct vnet_hash_flow flow;
+	u32 hash_2tuple;
+	u32 hash_4tuple;
+};
+
+/*
+ * Microsoft, "Verifying the RSS Hash Calculation" (the spec document's
+ * table; also DPDK app/test/test_thash.c).  The source is listed first
+ * here: it comes first in the hash input.
+ */
+static const struct vnet_hash_ms_vector vh_ms_vectors[] = {
+	{ "ms_ipv4_1", false,
+	  { { 66, 9, 149, 187 }, { 161, 142, 100, 80 }, {}, {}, 2794, 1766 },
+	  0x323e8fc2, 0x51ccc178 },
+	{ "ms_ipv4_2", false,
+	  { { 199, 92, 111, 2 }, { 65, 69, 140, 83 }, {}, {}, 14230, 4739 },
+	  0xd718262a, 0xc626b0ea },
+	{ "ms_ipv4_3", false,
+	  { { 24, 19, 198, 95 }, { 12, 22, 207, 184 }, {}, {}, 12898, 38024 },
+	  0xd2d0a5de, 0x5c2b394a },
+	{ "ms_ipv4_4", false,
+	  { { 38, 27, 205, 30 }, { 209, 142, 163, 6 }, {}, {}, 48228, 2217 },
+	  0x82989176, 0xafc7327f },
+	{ "ms_ipv4_5", false,
+	  { { 153, 39, 163, 191 }, { 202, 188, 127, 2 }, {}, {}, 44251, 1303 },
+	  0x5d1809c5, 0x10e828a2 },
+	{
+		.name = "ms_ipv6_1",
+		.ipv6 = true,
+		.flow = {
+			/* 3ffe:2501:200:1fff::7 */
+			.saddr = { 0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x1f,
+				   0xff, 0, 0, 0, 0, 0, 0, 0, 0x07 },
+			/* 3ffe:2501:200:3::1 */
+			.daddr = { 0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x00,
+				   0x03, 0, 0, 0, 0, 0, 0, 0, 0x01 },
+			.sport = 2794,
+			.dport = 1766,
+		},
+		.hash_2tuple = 0x2cc18cd5,
+		.hash_4tuple = 0x40207d3d,
+	},
+	{
+		.name = "ms_ipv6_2",
+		.ipv6 = true,
+		.flow = {
+			/* 3ffe:501:8::260:97ff:fe40:efab */
+			.saddr = { 0x3f, 0xfe, 0x05, 0x01, 0x00, 0x08, 0x00,
+				   0x00, 0x02, 0x60, 0x97, 0xff, 0xfe, 0x40,
+				   0xef, 0xab },
+			/* ff02::1 */
+			.daddr = { 0xff, 0x02, 0, 0, 0, 0, 0, 0,
+				   0, 0, 0, 0, 0, 0, 0, 0x01 },
+			.sport = 14230,
+			.dport = 4739,
+		},
+		.hash_2tuple = 0x0f0c461c,
+		.hash_4tuple = 0xdde51bbf,
+	},
+	{
+		.name = "ms_ipv6_3",
+		.ipv6 = true,
+		.flow = {
+			/* 3ffe:1900:4545:3:200:f8ff:fe21:67cf */
+			.saddr = { 0x3f, 0xfe, 0x19, 0x00, 0x45, 0x45, 0x00,
+				   0x03, 0x02, 0x00, 0xf8, 0xff, 0xfe, 0x21,
+				   0x67, 0xcf },
+			/* fe80::200:f8ff:fe21:67cf */
+			.daddr = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+				   0x02, 0x00, 0xf8, 0xff, 0xfe, 0x21, 0x67,
+				   0xcf },
+			.sport = 44251,
+			.dport = 38024,
+		},
+		.hash_2tuple = 0x4b61e985,
+		.hash_4tuple = 0x02d1feef,
+	},
+};
+
+KUNIT_ARRAY_PARAM_DESC(vh_ms, vh_ms_vectors, name);
+
+static void vh_ms_expect(struct kunit *test,
+			 const struct vnet_hash_shape *shape,
+			 const struct vnet_hash_flow *flow, u32 types,
+			 u8 report, u32 value)
+{
+	struct tun_vnet_hash_config *config;
+	struct tun_vnet_hash_report rep;
+
+	config = vh_config(test, TUN_VNET_HASH_REPORT, types, NULL, 0, 0,
+			   vh_ms_key, sizeof(vh_ms_key));
+	memset(&rep, 0xa5, sizeof(rep));
+	tun_vnet_hash_compute(config, vh_skb(test, shape, flow), !shape->raw,
+			      &rep);
+	KUNIT_EXPECT_EQ_MSG(test, rep.type, report, "%s, types %#x",
+			    shape->name, types);
+	KUNIT_EXPECT_EQ_MSG(test, rep.value, value, "%s, types %#x",
+			    shape->name, types);
+}
+
+/* The published numbers through the whole path: frame to hash. */
+static void vh_ms_vector_test(struct kunit *test)
+{
+	const struct vnet_hash_ms_vector *v = test->param_value;
+	const struct vnet_hash_flow *flow = &v->flow;
+
+	if (!v->ipv6) {
+		vh_ms_expect(test, &vh_ipv4_tcp, flow, HT_IPV4, HR_IPV4,
+			     v->hash_2tuple);
+		vh_ms_expect(test, &vh_ipv4_tcp, flow, HT_TCPV4, HR_TCPV4,
+			     v->hash_4tuple);
+		vh_ms_expect(test, &vh_ipv4_tcp_raw, flow, HT_IPV4,
+			     HR_IPV4, v->hash_2tuple);
+		vh_ms_expect(test, &vh_ipv4_tcp_raw, flow, HT_V4, HR_TCPV4,
+			     v->hash_4tuple);
+		vh_ms_expect(test, &vh_ipv4_tcp_vlan, flow, HT_ALL, HR_TCPV4,
+			     v->hash_4tuple);
+		return;
+	}
+	vh_ms_expect(test, &vh_ipv6_tcp, flow, HT_IPV6, HR_IPV6,
+		     v->hash_2tuple);
+	vh_ms_expect(test, &vh_ipv6_tcp, flow, HT_TCPV6, HR_TCPV6,
+		     v->hash_4tuple);
+	vh_ms_expect(test, &vh_ipv6_tcp_raw, flow, HT_ALL, HR_TCPV6,
+		     v->hash_4tuple);
+	/* An extension header without HAO/RH2: src' and dst' are plain. */
+	vh_ms_expect(test, &vh_ipv6_hbh_tcp, flow, HT_IP_EX, HR_IPV6_EX,
+		     v->hash_2tuple);
+	vh_ms_expect(test, &vh_ipv6_hbh_tcp, flow, HT_TCP_EX, HR_TCPV6_EX,
+		     v->hash_4tuple);
+	vh_ms_expect(test, &vh_ipv6_hbh_tcp, flow, HT_IPV6, HR_IPV6,
+		     v->hash_2tuple);
+}
+
+/* Decision: a key shorter than 40 bytes is zero-extended to 40. */
+static void vh_short_key_test(struct kunit *test)
+{
+	static const u8 short_key[13] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+		0x41, 0x67, 0x25, 0x3d, 0x43,
+	};
+	const struct vnet_hash_flow *flow = &vh_flow6;
+	struct tun_vnet_hash_config *config;
+	struct tun_vnet_hash_report report;
+	u8 key[TOEPLITZ_KEY_MAX] = {};
+	struct vnet_hash_expect exp;
+	struct toeplitz_key *tk;
+
+	memcpy(key, short_key, sizeof(short_key));
+	tk = vh_expand(test, key, sizeof(key));
+	config = vh_config(test, TUN_VNET_HASH_REPORT, HT_ALL, NULL, 0, 0,
+			   short_key, sizeof(short_key));
+	KUNIT_EXPECT_MEMEQ(test, config->key, key, sizeof(key));
+
+	/* The IPv6 4-tuple uses key bytes up to the 40th. */
+	vh_expect(&vh_ipv6_tcp, flow, HT_ALL, &exp);
+	KUNIT_ASSERT_EQ(test, exp.len, 36);
+	tun_vnet_hash_compute(config, vh_skb(test, &vh_ipv6_tcp, flow), true,
+			      &report);
+	KUNIT_EXPECT_EQ(test, report.type, HR_TCPV6);
+	KUNIT_EXPECT_EQ(test, report.value,
+			toeplitz_hash(tk, exp.data, exp.len));
+}
+
+static void vh_compute_none_test(struct kunit *test)
+{
+	struct tun_vnet_hash_config *config;
+	struct tun_vnet_hash_report report;
+
+	config = vh_config(test, TUN_VNET_HASH_REPORT, HT_ALL, NULL, 0, 0,
+			   vh_ms_key, sizeof(vh_ms_key));
+	memset(&report, 0xa5, sizeof(report));
+	tun_vnet_hash_compute(config, vh_skb(test, &vh_arp, &vh_flow4), true,
+			      &report);
+	KUNIT_EXPECT_EQ(test, report.type, HR_NONE);
+	KUNIT_EXPECT_EQ(test, report.value, 0);
+
+	/* An enabled type set with no type for this packet */
+	config = vh_config(test, TUN_VNET_HASH_REPORT, HT_V6, NULL, 0, 0,
+			   vh_ms_key, sizeof(vh_ms_key));
+	memset(&report, 0xa5, sizeof(report));
+	tun_vnet_hash_compute(config, vh_skb(test, &vh_ipv4_tcp, &vh_flow4),
+			      true, &report);
+	KUNIT_EXPECT_EQ(test, report.type, HR_NONE);
+	KUNIT_EXPECT_EQ(test, report.value, 0);
+}
+
+static const u16 vh_table8[8] = { 5, 200, 17, 3, 255, 64, 9, 128 };
+
+/* queue = table[hash & mask] modulo the number of queues */
+static void vh_select_queue_table_test(struct kunit *test)
+{
+	static const unsigned int numqueues[] = { 256, 7, 1 };
+	struct tun_vnet_hash_config *config;
+	struct vnet_hash_flow flow = vh_flow4;
+	struct vnet_hash_expect exp;
+	struct toeplitz_key *tk;
+	unsigned int i, q, seen;
+	struct sk_buff *skb;
+	u32 hash;
+
+	tk = vh_expand(test, vh_ms_key, sizeof(vh_ms_key));
+	config = vh_config(test, TUN_VNET_HASH_RSS, HT_ALL, vh_table8,
+			   ARRAY_SIZE(vh_table8) - 1, 250, vh_ms_key,
+			   sizeof(vh_ms_key));
+
+	for (q = 0; q < ARRAY_SIZE(numqueues); q++) {
+		seen = 0;
+		for (i = 0; i < 64; i++) {
+			flow.sport = 1024 + i;
+			skb = vh_skb(test, &vh_ipv4_udp, &flow);
+			vh_expect(&vh_ipv4_udp, &flow, HT_ALL, &exp);
+			KUNIT_ASSERT_EQ(test, exp.report, HR_UDPV4);
+			hash = toeplitz_hash(tk, exp.data, exp.len);
+			seen |= BIT(hash & 7);
+			KUNIT_EXPECT_EQ_MSG(test,
+					    tun_vnet_hash_select_queue(config,
+								       skb,
+								       true,
+								       numqueues[q]),
+					    vh_table8[hash & 7] % numqueues[q],
+					    "sport %u, %u queues", flow.sport,
+					    numqueues[q]);
+			kunit_kfree_skb(test, skb);
+		}
+		/* The flows must reach several entries to prove anything. */
+		KUNIT_EXPECT_GT(test, hweight32(seen), 4);
+	}
+}
+
+static void vh_select_queue_unclassified_test(struct kunit *test)
+{
+	struct tun_vnet_hash_config *config;
+	struct sk_buff *arp, *ipv4;
+
+	config = vh_config(test, TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT,
+			   HT_V6 | HT_EX, vh_table8, ARRAY_SIZE(vh_table8) - 1,
+			   250, vh_ms_key, sizeof(vh_ms_key));
+	arp = vh_skb(test, &vh_arp, &vh_flow4);
+	ipv4 = vh_skb(test, &vh_ipv4_tcp, &vh_flow4);
+
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_select_queue(config, arp, true, 256),
+			250);
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_select_queue(config, arp, true, 7),
+			250 % 7);
+	/* IP, but no enabled type matches it */
+	KUNIT_EXPECT_EQ(test,
+			tun_vnet_hash_select_queue(config, ipv4, true, 256),
+			250);
+	KUNIT_EXPECT_EQ(test,
+			tun_vnet_hash_select_queue(config, ipv4, true, 16),
+			250 % 16);
+}
+
+static void vh_select_queue_no_queues_test(struct kunit *test)
+{
+	struct tun_vnet_hash_config *config;
+	struct sk_buff *arp, *ipv4;
+
+	config = vh_config(test, TUN_VNET_HASH_RSS, HT_ALL, vh_table8,
+			   ARRAY_SIZE(vh_table8) - 1, 250, vh_ms_key,
+			   sizeof(vh_ms_key));
+	arp = vh_skb(test, &vh_arp, &vh_flow4);
+	ipv4 = vh_skb(test, &vh_ipv4_tcp, &vh_flow4);
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_select_queue(config, arp, true, 0),
+			0);
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_select_queue(config, ipv4, true, 0),
+			0);
+}
+
+/**
+ * struct vnet_hash_parse_case - a TUNSETVNETHASH argument and its outcome
+ * @name: the validation rule
+ * @hdr: the fixed part of the argument
+ * @last_entry: when non-zero, the last table entry instead of the pattern
+ * @err: expected error, 0 for a valid argument
+ */
+struct vnet_hash_parse_case {
+	const char *name;
+	struct tun_vnet_hash hdr;
+	u16 last_entry;
+	int err;
+};
+
+#define VH_REPORT	TUN_VNET_HASH_REPORT
+#define VH_RSS		TUN_VNET_HASH_RSS
+
+static const struct vnet_hash_parse_case vh_parse_cases[] = {
+	/* Invalid: one row per rule */
+	{ "unknown_flag_bit", { VH_REPORT | 0x4, 40, HT_ALL, 0, 0 }, 0,
+	  -EINVAL },
+	{ "unknown_flag_bit_high", { 0x8000, 40, HT_ALL, 0, 0 }, 0, -EINVAL },
+	{ "off_with_key_size", { 0, 40, 0, 0, 0 }, 0, -EINVAL },
+	{ "off_with_types", { 0, 0, HT_IPV4, 0, 0 }, 0, -EINVAL },
+	{ "off_with_mask", { 0, 0, 0, 1, 0 }, 0, -EINVAL },
+	{ "off_with_unclassified_queue", { 0, 0, 0, 0, 1 }, 0, -EINVAL },
+	{ "types_bit9_outside_cap", { VH_REPORT, 40, HT_ALL | BIT(9), 0, 0 },
+	  0, -EINVAL },
+	{ "types_bit31_outside_cap", { VH_REPORT, 40, BIT(31), 0, 0 }, 0,
+	  -EINVAL },
+	{ "key_size_0_report", { VH_REPORT, 0, HT_ALL, 0, 0 }, 0, -EINVAL },
+	{ "key_size_0_rss", { VH_RSS, 0, HT_ALL, 3, 0 }, 0, -EINVAL },
+	{ "key_size_41", { VH_REPORT, 41, HT_ALL, 0, 0 }, 0, -EINVAL },
+	{ "no_rss_with_mask", { VH_REPORT, 40, HT_ALL, 1, 0 }, 0, -EINVAL },
+	{ "no_rss_with_unclassified_queue", { VH_REPORT, 40, HT_ALL, 0, 1 }, 0,
+	  -EINVAL },
+	{ "rss_table_len_3_not_pow2", { VH_RSS, 40, HT_ALL, 2, 0 }, 0,
+	  -EINVAL },
+	{ "rss_table_len_6_not_pow2", { VH_RSS, 40, HT_ALL, 5, 0 }, 0,
+	  -EINVAL },
+	{ "rss_table_len_512_over_max", { VH_RSS, 40, HT_ALL, 511, 0 }, 0,
+	  -EINVAL },
+	{ "rss_table_len_65536_over_max", { VH_RSS, 40, HT_ALL, 0xffff, 0 }, 0,
+	  -EINVAL },
+	{ "rss_table_entry_256", { VH_RSS, 40, HT_ALL, 7, 0 }, 256, -EINVAL },
+	{ "rss_table_entry_65535", { VH_RSS, 40, HT_ALL, 7, 0 }, 0xffff,
+	  -EINVAL },
+	{ "rss_unclassified_queue_256", { VH_RSS, 40, HT_ALL, 7, 256 }, 0,
+	  -EINVAL },
+	/* Valid */
+	{ "off_all_zero", { 0, 0, 0, 0, 0 }, 0, 0 },
+	{ "report_key_40", { VH_REPORT, 40, HT_ALL, 0, 0 }, 0, 0 },
+	{ "report_key_1_zero_extended", { VH_REPORT, 1, HT_IPV4, 0, 0 }, 0, 0 },
+	{ "report_no_types", { VH_REPORT, 40, 0, 0, 0 }, 0, 0 },
+	{ "rss_table_len_1_max_queue", { VH_RSS, 40, HT_ALL, 0, 255 }, 255,
+	  0 },
+	{ "rss_report_table_len_8", { VH_RSS | VH_REPORT, 20, HT_V4, 7, 3 }, 0,
+	  0 },
+	{ "rss_table_len_256_key_16", { VH_RSS, 16, HT_EX, 255, 0 }, 0, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vh_parse, vh_parse_cases, name);
+
+static void vh_parse_test(struct kunit *test)
+{
+	const struct vnet_hash_parse_case *param = test->param_value;
+	const struct tun_vnet_hash *hdr = &param->hdr;
+	unsigned int i, entries = hdr->indirection_table_mask + 1;
+	u8 key[TOEPLITZ_KEY_MAX + 8] = {}, ext_key[TOEPLITZ_KEY_MAX] = {};
+	struct tun_vnet_hash_config *config;
+	struct toeplitz_key *tk;
+	u16 *table;
+
+	table = kunit_kcalloc(test, entries, sizeof(*table), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	for (i = 0; i < entries; i++)
+		table[i] = (i * 37 + 11) % TUN_VNET_HASH_MAX_QUEUES;
+	if (param->last_entry)
+		table[entries - 1] = param->last_entry;
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = 0x80 + i * 7;
+
+	config = vh_parse(test, hdr, table, key);
+	if (param->err) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(config), param->err);
+		if (!IS_ERR_OR_NULL(config))
+			tun_vnet_hash_config_free(config);
+		return;
+	}
+	if (!hdr->flags) {
+		KUNIT_EXPECT_NULL(test, config);
+		return;
+	}
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, config);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, vh_config_free_action,
+						  config));
+
+	KUNIT_EXPECT_EQ(test, config->flags, hdr->flags);
+	KUNIT_EXPECT_EQ(test, config->types, hdr->types);
+	KUNIT_EXPECT_EQ(test, config->indirection_table_mask,
+			hdr->indirection_table_mask);
+	KUNIT_EXPECT_EQ(test, config->unclassified_queue,
+			hdr->unclassified_queue);
+	if (hdr->flags & TUN_VNET_HASH_RSS)
+		KUNIT_EXPECT_MEMEQ(test, config->indirection_table, table,
+				   entries * sizeof(*table));
+
+	memcpy(ext_key, key, hdr->key_size);
+	KUNIT_EXPECT_MEMEQ(test, config->key, ext_key, sizeof(ext_key));
+	tk = vh_expand(test, ext_key, sizeof(ext_key));
+	KUNIT_EXPECT_MEMEQ(test, &config->toeplitz, tk, sizeof(*tk));
+}
+
+static void vh_get_cap_test(struct kunit *test)
+{
+	struct tun_vnet_hash_cap cap;
+
+	memset(&cap, 0xa5, sizeof(cap));
+	tun_vnet_hash_get_cap(&cap);
+	KUNIT_EXPECT_GE(test, cap.max_indirection_table_length, 256);
+	KUNIT_EXPECT_EQ(test, cap.max_key_size, TOEPLITZ_KEY_MAX);
+	KUNIT_EXPECT_EQ(test, cap.types, HT_ALL);
+}
+
+static void vh_ethtool_rxfh_test(struct kunit *test)
+{
+	static const u8 short_key[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	u8 key[TOEPLITZ_KEY_MAX], ext_key[TOEPLITZ_KEY_MAX] = {};
+	struct tun_vnet_hash_config *config;
+	struct ethtool_rxfh_param rxfh;
+	u32 indir[8];
+	unsigned int i;
+
+	config = vh_config(test, TUN_VNET_HASH_RSS, HT_ALL, vh_table8,
+			   ARRAY_SIZE(vh_table8) - 1, 250, vh_ms_key,
+			   sizeof(vh_ms_key));
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_indir_size(config), 8);
+	memset(indir, 0xa5, sizeof(indir));
+	memset(key, 0xa5, sizeof(key));
+	memset(&rxfh, 0, sizeof(rxfh));
+	rxfh.indir_size = ARRAY_SIZE(indir);
+	rxfh.indir = indir;
+	rxfh.key_size = sizeof(key);
+	rxfh.key = key;
+	tun_vnet_hash_get_rxfh(config, &rxfh);
+	KUNIT_EXPECT_EQ(test, rxfh.hfunc, ETH_RSS_HASH_TOP);
+	for (i = 0; i < ARRAY_SIZE(indir); i++)
+		KUNIT_EXPECT_EQ(test, indir[i], vh_table8[i]);
+	KUNIT_EXPECT_MEMEQ(test, key, vh_ms_key, sizeof(key));
+
+	/* Hash report alone: no table, a zero-extended key */
+	config = vh_config(test, TUN_VNET_HASH_REPORT, HT_ALL, NULL, 0, 0,
+			   short_key, sizeof(short_key));
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_indir_size(config), 0);
+	memcpy(ext_key, short_key, sizeof(short_key));
+	memset(key, 0xa5, sizeof(key));
+	memset(&rxfh, 0, sizeof(rxfh));
+	rxfh.key_size = sizeof(key);
+	rxfh.key = key;
+	tun_vnet_hash_get_rxfh(config, &rxfh);
+	KUNIT_EXPECT_EQ(test, rxfh.hfunc, ETH_RSS_HASH_TOP);
+	KUNIT_EXPECT_MEMEQ(test, key, ext_key, sizeof(key));
+}
+
+/**
+ * struct vnet_hash_fields_case - an ethtool rx-flow-hash query
+ * @name: case name
+ * @types: enabled hash types
+ * @flow_type: ethtool flow type
+ * @data: expected %RXH_ fields
+ */
+struct vnet_hash_fields_case {
+	const char *name;
+	u32 types;
+	u32 flow_type;
+	u32 data;
+};
+
+#define VH_RXH_IP	(RXH_IP_SRC | RXH_IP_DST)
+#define VH_RXH_L4	(VH_RXH_IP | RXH_L4_B_0_1 | RXH_L4_B_2_3)
+
+static const struct vnet_hash_fields_case vh_fields_cases[] = {
+	{ "all_tcp4", HT_ALL, TCP_V4_FLOW, VH_RXH_L4 },
+	{ "all_udp4", HT_ALL, UDP_V4_FLOW, VH_RXH_L4 },
+	{ "all_ip4", HT_ALL, IPV4_FLOW, VH_RXH_IP },
+	{ "all_tcp6", HT_ALL, TCP_V6_FLOW, VH_RXH_L4 },
+	{ "all_udp6", HT_ALL, UDP_V6_FLOW, VH_RXH_L4 },
+	{ "all_ip6", HT_ALL, IPV6_FLOW, VH_RXH_IP },
+	{ "ip_only_tcp4", HT_IPV4 | HT_IPV6, TCP_V4_FLOW, VH_RXH_IP },
+	{ "ip_only_udp6", HT_IPV4 | HT_IPV6, UDP_V6_FLOW, VH_RXH_IP },
+	{ "tcpv4_only_tcp4", HT_TCPV4, TCP_V4_FLOW, VH_RXH_L4 },
+	{ "tcpv4_only_udp4_off", HT_TCPV4, UDP_V4_FLOW, 0 },
+	{ "tcpv4_only_ip4_off", HT_TCPV4, IPV4_FLOW, 0 },
+	{ "v4_only_tcp6_off", HT_V4, TCP_V6_FLOW, 0 },
+	{ "none_tcp4_off", 0, TCP_V4_FLOW, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vh_fields, vh_fields_cases, name);
+
+static void vh_ethtool_fields_test(struct kunit *test)
+{
+	const struct vnet_hash_fields_case *param = test->param_value;
+	struct tun_vnet_hash_config *config;
+	struct ethtool_rxfh_fields fields;
+
+	config = vh_config(test, TUN_VNET_HASH_REPORT, param->types, NULL, 0,
+			   0, vh_ms_key, sizeof(vh_ms_key));
+	memset(&fields, 0, sizeof(fields));
+	fields.data = 0xa5a5a5a5;
+	fields.flow_type = param->flow_type;
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_get_rxfh_fields(config, &fields),
+			0);
+	KUNIT_EXPECT_EQ(test, fields.data, param->data);
+}
+
+static struct kunit_case tun_vnet_hash_test_cases[] = {
+	KUNIT_CASE_PARAM(vh_classify_all_types_test, vh_shape_gen_params),
+	KUNIT_CASE_PARAM(vh_rule_test, vh_rule_gen_params),
+	KUNIT_CASE(vh_hwaccel_same_as_untagged_test),
+	KUNIT_CASE_PARAM(vh_ms_vector_test, vh_ms_gen_params),
+	KUNIT_CASE(vh_short_key_test),
+	KUNIT_CASE(vh_compute_none_test),
+	KUNIT_CASE(vh_select_queue_table_test),
+	KUNIT_CASE(vh_select_queue_unclassified_test),
+	KUNIT_CASE(vh_select_queue_no_queues_test),
+	KUNIT_CASE_PARAM(vh_parse_test, vh_parse_gen_params),
+	KUNIT_CASE(vh_get_cap_test),
+	KUNIT_CASE(vh_ethtool_rxfh_test),
+	KUNIT_CASE_PARAM(vh_ethtool_fields_test, vh_fields_gen_params),
+	{}
+};
+
+static struct kunit_suite tun_vnet_hash_test_suite = {
+	.name = "tun_vnet_hash",
+	.test_cases = tun_vnet_hash_test_cases,
+};
+
+kunit_test_suite(tun_vnet_hash_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for tun's virtio_net hash report and RSS");
+MODULE_LICENSE("GPL");
