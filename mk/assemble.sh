@@ -49,6 +49,8 @@ done | sort -u | while read -r f; do
 done
 
 for p in "${patches[@]}"; do
+	# A patch may only add new files (New-file: lines) and edit nothing.
+	grep -q '^--- ' "$repo/patches/$p" || continue
 	if ! out=$(patch -d "$stage" -p1 --fuzz=0 --no-backup-if-mismatch \
 			-s -i "$repo/patches/$p" 2>&1); then
 		echo "assemble: patches/$p does not apply on $base" >&2
