@@ -77,13 +77,13 @@ for p in "${series[@]}"; do
 		echo
 		sed -n '/^Subject:/,/^---$/p' "$file" | sed '1d;$d' |
 			grep -v '^New-file:' | sed '/./,$!d'
-	} > "$work/.msg"
+	} > "$work.msg"
 	git -C "$work" add -A -f
 	git -C "$work" -c user.name="${author% <*}" \
 		-c user.email="$(sed 's/.*<\(.*\)>.*/\1/' <<< "$author")" \
-		commit -q --author="$author" -F .msg
+		commit -q --author="$author" -F "$work.msg"
 done
-rm -f "$work/.msg"
+rm -f "$work.msg"
 
 git -C "$work" format-patch -q --cover-letter --thread=shallow \
 	-o "$out" HEAD~${#series[@]}..HEAD
