@@ -447,6 +447,49 @@ static inline int tun_prepare_queue(int fd, int hdr_sz)
 }
 
 /**
+ * tun_vnet_hash_arg() - lay out a TUNSETVNETHASH argument
+ * @buf: where to write it
+ * @size: bytes of @buf
+ * @flags: TUN_VNET_HASH_* flags
+ * @types: VIRTIO_NET_RSS_HASH_TYPE_* flags
+ * @key: the key
+ * @key_size: bytes of @key
+ * @table: the indirection table (RSS only)
+ * @table_mask: the indirection table mask; its length is @table_mask + 1
+ * @unclassified_queue: queue of packets without a hash
+ *
+ * The header, then the table only with TUN_VNET_HASH_RSS, as the UAPI
+ * says, then the key.  The fields are written as given, valid or not.
+ *
+ * Return: the length of the argument, or -E2BIG if it does not fit.
+ */
+static inline int tun_vnet_hash_arg(uint8_t *buf, size_t size,
+				    uint16_t flags, uint32_t types,
+				    const uint8_t *key, uint16_t key_size,
+				    const uint16_t *table, uint16_t table_mask,
+				    uint16_t unclassified_queue)
+{
+	struct tun_vnet_hash hash = {
+		.flags = flags,
+		.key_size = key_size,
+		.types = types,
+		.indirection_table_mask = table_mask,
+		.unclassified_queue = unclassified_queue,
+	};
+	size_t len = sizeof(hash), table_len = 0;
+
+	if (flags & TUN_VNET_HASH_RSS)
+		table_len = 2 * ((size_t)table_mask + 1);
+	if (len + table_len + key_size > size)
+		return -E2BIG;
+	memcpy(buf, &hash, sizeof(hash));
+	memcpy(buf + len, table, table_len);
+	len += table_len;
+	memcpy(buf + len, key, key_size);
+	return len + key_size;
+}
+
+/**
  * tun_set_vnet_hash() - TUNSETVNETHASH
  * @fd: a queue of the device
  * @flags: TUN_VNET_HASH_* flags
@@ -457,9 +500,9 @@ static inline int tun_prepare_queue(int fd, int hdr_sz)
  * @table_mask: the indirection table mask; its length is @table_mask + 1
  * @unclassified_queue: queue of packets without a hash
  *
- * The table is passed only with TUN_VNET_HASH_RSS, as the UAPI says.
- * Tables of up to 1024 entries and keys of up to 255 bytes fit, enough
- * to try lengths beyond the capability.
+ * The argument is laid out by tun_vnet_hash_arg().  Tables of up to 1024
+ * entries and keys of up to 255 bytes fit, enough to try lengths beyond
+ * the capability.
  *
  * Return: 0 or -errno.
  */
@@ -469,23 +512,12 @@ static inline int tun_set_vnet_hash(int fd, uint16_t flags, uint32_t types,
 				    uint16_t unclassified_queue)
 {
 	uint8_t buf[sizeof(struct tun_vnet_hash) + 2 * 1024 + 256];
-	struct tun_vnet_hash hash = {
-		.flags = flags,
-		.key_size = key_size,
-		.types = types,
-		.indirection_table_mask = table_mask,
-		.unclassified_queue = unclassified_queue,
-	};
-	size_t len = sizeof(hash);
 
 	if (table_mask >= 1024 || key_size > 256)
 		return -E2BIG;
-	memcpy(buf, &hash, sizeof(hash));
-	if (flags & TUN_VNET_HASH_RSS) {
-		memcpy(buf + len, table, 2 * ((size_t)table_mask + 1));
-		len += 2 * ((size_t)table_mask + 1);
-	}
-	memcpy(buf + len, key, key_size);
+	if (tun_vnet_hash_arg(buf, sizeof(buf), flags, types, key, key_size,
+			      table, table_mask, unclassified_queue) < 0)
+		return -E2BIG;
 	return ioctl(fd, TUNSETVNETHASH, buf) < 0 ? -errno : 0;
 }
 
