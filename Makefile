@@ -102,11 +102,14 @@ bench-kunit: tree
 		--build_dir=$(BUILD)/kunit-bench --jobs=$(JOBS) \
 		$(addprefix --kunitconfig=,$(KUNITCONFIGS)) \
 		--kconfig_add CONFIG_TOEPLITZ_BENCHMARK=y \
-		--raw_output=all 'toeplitz*.*benchmark*' \
+		--kconfig_add CONFIG_TUN_VNET_HASH_BENCHMARK=y \
+		--raw_output=all '*.*benchmark*' \
 		> $(BENCH_DIR)/kunit-raw.log 2>&1 || \
 		{ tail -n 30 $(BENCH_DIR)/kunit-raw.log; exit 1; }
 	@grep -a -E 'ns/hash|expanded key' $(BENCH_DIR)/kunit-raw.log | \
 		sed 's/^.*# [a-z_]*: //' | tee $(BENCH_DIR)/toeplitz.txt
+	@grep -a -E 'ns/pkt|flows per shape' $(BENCH_DIR)/kunit-raw.log | \
+		sed 's/^.*# [a-z_]*: //' | tee $(BENCH_DIR)/classify.txt
 
 # Run every check even when one fails, then print the summary line.
 check:

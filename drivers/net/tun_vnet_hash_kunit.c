@@ -17,6 +17,7 @@
 #include <kunit/skbuff.h>
 #include <kunit/test.h>
 #include <linux/errno.h>
+#include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
@@ -24,7 +25,10 @@
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/rculist.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/sockptr.h>
@@ -1704,6 +1708,226 @@ static void vh_ethtool_fields_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fields.data, param->data);
 }
 
+/*
+ * Benchmark: the per-packet cost of RSS queue choice, of RSS with hash
+ * report, and of tun's automatic flow steering (automq), on the same
+ * prebuilt skbs: many flows of IPv4 TCP, IPv6 TCP, IPv6 TCP behind a
+ * Type 2 Routing Header and a Home Address option, and ARP (no hash).
+ */
+#define VH_BENCH_FLOWS		256
+#define VH_BENCH_ROUNDS		200
+#define VH_BENCH_PASSES		5
+#define VH_BENCH_QUEUES		8
+#define VH_BENCH_TABLE		128
+/* tun.c: TUN_NUM_FLOW_ENTRIES */
+#define VH_BENCH_FLOW_BUCKETS	1024
+
+/* The fields of tun.c's struct tun_flow_entry that a lookup touches. */
+struct vh_bench_flow_entry {
+	struct hlist_node hash_link;
+	struct rcu_head rcu;
+	void *tun;
+	u32 rxhash;
+	u32 rps_rxhash;
+	int queue_index;
+	unsigned long updated ____cacheline_aligned_in_smp;
+};
+
+struct vh_bench {
+	struct tun_vnet_hash_config *rss;
+	struct tun_vnet_hash_config *rss_report;
+	struct hlist_head flows[VH_BENCH_FLOW_BUCKETS];
+	struct sk_buff *skbs[VH_BENCH_FLOWS];
+	unsigned int numqueues;
+};
+
+enum vh_bench_mode {
+	VH_BENCH_RSS,
+	VH_BENCH_RSS_REPORT,
+	VH_BENCH_AUTOMQ,
+	VH_BENCH_MODES,
+};
+
+static const char * const vh_bench_mode_names[] = {
+	[VH_BENCH_RSS] = "rss",
+	[VH_BENCH_RSS_REPORT] = "rss+report",
+	[VH_BENCH_AUTOMQ] = "automq",
+};
+
+/*
+ * tun_automq_select_queue() is static in tun.c; this reproduces its
+ * per-packet work faithfully: the symmetric flow dissector hash, the
+ * lookup of tun_flow_find() in a 1024-bucket hlist table (with the
+ * rps_rxhash update of a hit), and reciprocal_scale() on a miss.
+ */
+static u16 vh_bench_automq(struct vh_bench *b, struct sk_buff *skb)
+{
+	struct vh_bench_flow_entry *e, *found = NULL;
+	u32 txq;
+
+	txq = __skb_get_hash_symmetric(skb);
+	hlist_for_each_entry_rcu(e, &b->flows[txq & (VH_BENCH_FLOW_BUCKETS - 1)],
+				 hash_link) {
+		if (e->rxhash == txq) {
+			found = e;
+			break;
+		}
+	}
+	if (found) {
+		if (unlikely(found->rps_rxhash != txq))
+			found->rps_rxhash = txq;
+		return found->queue_index;
+	}
+	return reciprocal_scale(txq, READ_ONCE(b->numqueues));
+}
+
+static u32 vh_bench_one(struct vh_bench *b, enum vh_bench_mode mode,
+			struct sk_buff *skb)
+{
+	struct tun_vnet_hash_report report;
+	u16 queue;
+
+	switch (mode) {
+	case VH_BENCH_RSS:
+		return tun_vnet_hash_select_queue(b->rss, skb, true,
+						  b->numqueues);
+	case VH_BENCH_RSS_REPORT:
+		/*
+		 * What tun does per packet with both flags: the queue in
+		 * ndo_select_queue, the reported hash in ndo_start_xmit.
+		 */
+		queue = tun_vnet_hash_select_queue(b->rss_report, skb, true,
+						   b->numqueues);
+		tun_vnet_hash_compute(b->rss_report, skb, true, &report);
+		return queue ^ report.value ^ report.type;
+	case VH_BENCH_AUTOMQ:
+		return vh_bench_automq(b, skb);
+	default:
+		return 0;
+	}
+}
+
+/* Best of a few passes over the flows, in ns per packet (x100). */
+static u64 vh_bench_run(struct vh_bench *b, enum vh_bench_mode mode,
+			u32 *sink)
+{
+	u64 best = U64_MAX, start, ns;
+	unsigned int pass, r, i;
+
+	for (pass = 0; pass < VH_BENCH_PASSES; pass++) {
+		rcu_read_lock();
+		start = ktime_get_ns();
+		for (r = 0; r < VH_BENCH_ROUNDS; r++)
+			for (i = 0; i < VH_BENCH_FLOWS; i++)
+				*sink ^= vh_bench_one(b, mode, b->skbs[i]);
+		ns = ktime_get_ns() - start;
+		rcu_read_unlock();
+		best = min(best, ns);
+		cond_resched();
+	}
+	return div64_u64(best * 100, (u64)VH_BENCH_ROUNDS * VH_BENCH_FLOWS);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(vh_free_netdev_action, free_netdev,
+			    struct net_device *);
+
+/* A flow per skb, as pktgen's random source addresses and ports make. */
+static void vh_bench_skbs(struct kunit *test, struct vh_bench *b,
+			  const struct vnet_hash_shape *shape,
+			  struct net_device *dev)
+{
+	struct vnet_hash_flow flow;
+	unsigned int i;
+
+	for (i = 0; i < VH_BENCH_FLOWS; i++) {
+		flow = *vh_default_flow(shape);
+		flow.sport = 1024 + i;
+		flow.saddr[shape->l3 == VH_IPV6 ? 13 : 2] = i;
+		b->skbs[i] = vh_skb(test, shape, &flow);
+		/* As at ndo_select_queue: data at the MAC header. */
+		skb_set_network_header(b->skbs[i], ETH_HLEN);
+		b->skbs[i]->dev = dev;
+	}
+}
+
+/* Every flow has an entry, as when the guest talks back on each. */
+static void vh_bench_fill_flows(struct kunit *test, struct vh_bench *b)
+{
+	struct vh_bench_flow_entry *e;
+	unsigned int i;
+	u32 rxhash;
+
+	for (i = 0; i < VH_BENCH_FLOW_BUCKETS; i++)
+		INIT_HLIST_HEAD(&b->flows[i]);
+	for (i = 0; i < VH_BENCH_FLOWS; i++) {
+		rxhash = __skb_get_hash_symmetric(b->skbs[i]);
+		e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, e);
+		e->rxhash = rxhash;
+		e->rps_rxhash = rxhash;
+		e->queue_index = i % b->numqueues;
+		hlist_add_head_rcu(&e->hash_link,
+				   &b->flows[rxhash & (VH_BENCH_FLOW_BUCKETS - 1)]);
+	}
+}
+
+static void vh_benchmark_test(struct kunit *test)
+{
+	static const struct vnet_hash_shape * const shapes[] = {
+		&vh_ipv4_tcp, &vh_ipv6_tcp, &vh_ipv6_hao_rh2_tcp, &vh_arp,
+	};
+	u16 table[VH_BENCH_TABLE];
+	u64 cost[VH_BENCH_MODES];
+	enum vh_bench_mode mode;
+	struct net_device *dev;
+	struct vh_bench *b;
+	unsigned int s, i;
+	u32 sink = 0;
+
+	if (!IS_ENABLED(CONFIG_TUN_VNET_HASH_BENCHMARK))
+		kunit_skip(test, "CONFIG_TUN_VNET_HASH_BENCHMARK is off");
+
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->numqueues = VH_BENCH_QUEUES;
+	for (i = 0; i < VH_BENCH_TABLE; i++)
+		table[i] = i % VH_BENCH_QUEUES;
+	b->rss = vh_config(test, TUN_VNET_HASH_RSS, HT_ALL, table,
+			   VH_BENCH_TABLE - 1, 0, vh_ms_key,
+			   sizeof(vh_ms_key));
+	b->rss_report = vh_config(test,
+				  TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT,
+				  HT_ALL, table, VH_BENCH_TABLE - 1, 0,
+				  vh_ms_key, sizeof(vh_ms_key));
+
+	/* The flow dissector finds its namespace through skb->dev. */
+	dev = alloc_etherdev(0);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, vh_free_netdev_action,
+						  dev));
+
+	kunit_info(test, "%u flows per shape, %u queues, %u-entry table, all hash types\n",
+		   VH_BENCH_FLOWS, VH_BENCH_QUEUES, VH_BENCH_TABLE);
+	for (s = 0; s < ARRAY_SIZE(shapes); s++) {
+		vh_bench_skbs(test, b, shapes[s], dev);
+		vh_bench_fill_flows(test, b);
+		for (mode = 0; mode < VH_BENCH_MODES; mode++)
+			cost[mode] = vh_bench_run(b, mode, &sink);
+		for (mode = 0; mode < VH_BENCH_MODES; mode++)
+			kunit_info(test, "%-16s %-10s %4llu.%02llu ns/pkt, automq/this %llu.%02llux\n",
+				   shapes[s]->name, vh_bench_mode_names[mode],
+				   cost[mode] / 100, cost[mode] % 100,
+				   div64_u64(cost[VH_BENCH_AUTOMQ],
+					     cost[mode] ?: 1),
+				   div64_u64(cost[VH_BENCH_AUTOMQ] * 100,
+					     cost[mode] ?: 1) % 100);
+		for (i = 0; i < VH_BENCH_FLOWS; i++)
+			kunit_kfree_skb(test, b->skbs[i]);
+	}
+	kunit_info(test, "sink %08x\n", sink);
+}
+
 static struct kunit_case tun_vnet_hash_test_cases[] = {
 	KUNIT_CASE_PARAM(vh_classify_all_types_test, vh_shape_gen_params),
 	KUNIT_CASE_PARAM(vh_rule_test, vh_rule_gen_params),
@@ -1718,6 +1942,7 @@ static struct kunit_case tun_vnet_hash_test_cases[] = {
 	KUNIT_CASE(vh_get_cap_test),
 	KUNIT_CASE(vh_ethtool_rxfh_test),
 	KUNIT_CASE_PARAM(vh_ethtool_fields_test, vh_fields_gen_params),
+	KUNIT_CASE_SLOW(vh_benchmark_test),
 	{}
 };
 
