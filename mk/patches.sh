@@ -88,6 +88,18 @@ rm -f "$work.msg"
 git -C "$work" format-patch -q --cover-letter --thread=shallow \
 	-o "$out" HEAD~${#series[@]}..HEAD
 
+# The series must apply with git am on the base and give the same tree.
+head=$(git -C "$work" rev-parse HEAD)
+git -C "$work" checkout -q -b am-check HEAD~${#series[@]}
+git -C "$work" -c user.name=am -c user.email=am@localhost am -q \
+	$(ls "$out"/0*.patch | grep -v /0000-cover-letter.patch) ||
+	{ echo "patches: git am of the series fails" >&2; exit 1; }
+if [ "$(git -C "$work" rev-parse "am-check^{tree}")" != \
+     "$(git -C "$work" rev-parse "$head^{tree}")" ]; then
+	echo "patches: git am of the series gives another tree" >&2
+	exit 1
+fi
+
 # The cover letter's subject and blurb come from patches/cover-letter.
 cover=$(ls "$out"/0000-*.patch)
 if [ -f "$repo/patches/cover-letter" ]; then
