@@ -26,9 +26,6 @@
 
 #include "tun_vnet_hash.h"
 
-/* Options of a Destination Options header looked at for a Home Address. */
-#define TUN_VNET_HASH_MAX_OPTIONS	16
-
 #define TUN_VNET_HASH_FLAGS (TUN_VNET_HASH_REPORT | TUN_VNET_HASH_RSS)
 
 static bool tun_vnet_hash_enabled(u32 types, u8 report)
@@ -69,7 +66,8 @@ static void tun_vnet_hash_classify_ipv4(const struct sk_buff *skb,
 	u8 report;
 
 	iph = skb_header_pointer(skb, offset, sizeof(iph_buf), &iph_buf);
-	if (!iph || iph->version != 4 || iph->ihl < 5)
+	if (!iph || iph->version != 4 || iph->ihl < 5 ||
+	    offset + iph->ihl * 4 > skb->len)
 		return;
 
 	/* No fragment has a TCP or UDP header, the first one included. */
@@ -128,11 +126,11 @@ static void tun_vnet_hash_hao(const struct sk_buff *skb, unsigned int offset,
 			      unsigned int len, struct tun_vnet_hash_ipv6 *walk)
 {
 	unsigned int opt = offset + sizeof(struct ipv6_opt_hdr);
-	unsigned int end = offset + len, i;
+	unsigned int end = offset + len;
 	u8 tlv_buf[2];
 	const u8 *tlv;
 
-	for (i = 0; i < TUN_VNET_HASH_MAX_OPTIONS && opt < end; i++) {
+	while (opt < end) {
 		tlv = skb_header_pointer(skb, opt, 1, tlv_buf);
 		if (!tlv)
 			return;
@@ -141,11 +139,10 @@ static void tun_vnet_hash_hao(const struct sk_buff *skb, unsigned int offset,
 			continue;
 		}
 		tlv = skb_header_pointer(skb, opt, 2, tlv_buf);
-		if (!tlv)
+		if (!tlv || opt + 2 + tlv[1] > end)
 			return;
 		if (tlv[0] == IPV6_TLV_HAO &&
-		    tlv[1] == sizeof(struct in6_addr) &&
-		    opt + 2 + sizeof(struct in6_addr) <= end) {
+		    tlv[1] == sizeof(struct in6_addr)) {
 			if (skb_copy_bits(skb, opt + 2, &walk->home_address,
 					  sizeof(struct in6_addr)))
 				return;
@@ -158,9 +155,11 @@ static void tun_vnet_hash_hao(const struct sk_buff *skb, unsigned int offset,
 
 /*
  * Walk the extension headers from @nexthdr at @offset to a TCP or UDP
- * header.  A Fragment header, ESP, No Next Header, any other protocol, a
- * truncated chain or one longer than TUN_VNET_HASH_MAX_EXT_HDRS leave
- * walk->l4_proto at 0: the packet has no TCP or UDP header.
+ * header.  Only a header the packet holds in full counts.  ESP, No Next
+ * Header, any other protocol, a truncated header or a chain longer than
+ * TUN_VNET_HASH_MAX_EXT_HDRS end the walk without a TCP or UDP header, and
+ * so does a Fragment header anywhere in the chain: no fragment, not even
+ * the first, has one for these rules.
  */
 static void tun_vnet_hash_walk_ipv6(const struct sk_buff *skb,
 				    unsigned int offset, u8 nexthdr,
@@ -168,41 +167,48 @@ static void tun_vnet_hash_walk_ipv6(const struct sk_buff *skb,
 {
 	const struct ipv6_opt_hdr *hdr;
 	struct ipv6_opt_hdr hdr_buf;
+	bool fragment = false;
 	unsigned int i, len;
 
 	for (i = 0; ; i++) {
 		switch (nexthdr) {
 		case NEXTHDR_TCP:
 		case NEXTHDR_UDP:
-			walk->l4_proto = nexthdr;
-			walk->l4_offset = offset;
-			return;
-		case NEXTHDR_FRAGMENT:
-			walk->has_ext = true;
+			if (!fragment) {
+				walk->l4_proto = nexthdr;
+				walk->l4_offset = offset;
+			}
 			return;
 		case NEXTHDR_HOP:
 		case NEXTHDR_ROUTING:
+		case NEXTHDR_FRAGMENT:
 		case NEXTHDR_DEST:
 		case NEXTHDR_AUTH:
 		case NEXTHDR_MOBILITY:
-			walk->has_ext = true;
-			if (i == TUN_VNET_HASH_MAX_EXT_HDRS)
-				return;
 			break;
 		default:
 			return;
 		}
 
+		if (i == TUN_VNET_HASH_MAX_EXT_HDRS)
+			return;
 		hdr = skb_header_pointer(skb, offset, sizeof(hdr_buf),
 					 &hdr_buf);
 		if (!hdr)
 			return;
-		if (nexthdr == NEXTHDR_AUTH)
+		if (nexthdr == NEXTHDR_FRAGMENT)
+			len = sizeof(struct frag_hdr);
+		else if (nexthdr == NEXTHDR_AUTH)
 			len = ipv6_authlen(hdr);
 		else
 			len = ipv6_optlen(hdr);
+		if (offset + len > skb->len)
+			return;
 
-		if (nexthdr == NEXTHDR_ROUTING)
+		walk->has_ext = true;
+		if (nexthdr == NEXTHDR_FRAGMENT)
+			fragment = true;
+		else if (nexthdr == NEXTHDR_ROUTING)
 			tun_vnet_hash_rh2(skb, offset, walk);
 		else if (nexthdr == NEXTHDR_DEST)
 			tun_vnet_hash_hao(skb, offset, len, walk);
