@@ -14,7 +14,9 @@
  * of this project:
  * - IPv4 options are skipped using IHL; a fragment (MF set or a non-zero
  *   offset) has no TCP/UDP header, the first one included.
- * - 802.1Q and 802.1ad tags in the frame are skipped.
+ * - 802.1Q and 802.1ad tags in the frame are skipped, up to
+ *   ORACLE_VLAN_MAX_DEPTH of them (the kernel's VLAN_MAX_DEPTH); a frame
+ *   with more has no hash.
  * - IPv6 extension headers are Hop-by-Hop (0), Routing (43), Fragment
  *   (44), Destination Options (60), AH (51, (len + 2) * 4 bytes) and
  *   Mobility (135).  ESP (50) and No Next Header (59) end the walk with
@@ -42,6 +44,7 @@
 #define ORACLE_KEY_SIZE		40
 #define ORACLE_INPUT_MAX	36
 #define ORACLE_MAX_EXT_HDRS	16
+#define ORACLE_VLAN_MAX_DEPTH	8
 
 #define ORACLE_ETH_P_IP		0x0800
 #define ORACLE_ETH_P_IPV6	0x86dd
@@ -335,13 +338,14 @@ static inline void oracle_classify_eth(const uint8_t *frame, size_t len,
 {
 	size_t off = 14;
 	uint16_t proto;
+	int depth = 0;
 
 	memset(in, 0, sizeof(*in));
 	if (len < off)
 		return;
 	proto = oracle_get_be16(frame + 12);
 	while (proto == ORACLE_ETH_P_8021Q || proto == ORACLE_ETH_P_8021AD) {
-		if (len - off < 4)
+		if (depth++ == ORACLE_VLAN_MAX_DEPTH || len - off < 4)
 			return;
 		proto = oracle_get_be16(frame + off + 2);
 		off += 4;
