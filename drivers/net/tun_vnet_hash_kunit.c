@@ -160,6 +160,7 @@ enum vnet_hash_ext {
  * @expect_ext: the rules see an IPv6 packet with extension headers
  * @expect_hao: src' is the Home Address
  * @expect_rh2: dst' is the Type 2 Routing Header address
+ * @expect_no_ip: the packet does not hold its IP header in full: no hash
  */
 struct vnet_hash_shape {
 	const char *name;
@@ -178,6 +179,7 @@ struct vnet_hash_shape {
 	bool expect_ext;
 	bool expect_hao;
 	bool expect_rh2;
+	bool expect_no_ip;
 };
 
 /* IPv4 rules 1-4 */
@@ -412,6 +414,36 @@ static const struct vnet_hash_shape vh_ipv6_hao_frag_udp = {
 	.expect_ext = true, .expect_hao = true,
 };
 
+/* A Home Address or Type 2 Routing Header behind a Fragment header still
+ * substitutes: the walk goes on past the Fragment header.
+ */
+static const struct vnet_hash_shape vh_ipv6_frag_hao_tcp = {
+	.name = "ipv6_frag_then_hao_tcp_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_FRAG_FIRST, VH_EXT_HAO },
+	.expect_ext = true, .expect_hao = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_frag_later_rh2_udp = {
+	.name = "ipv6_frag_later_then_rh2_udp_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_UDP, .ext = { VH_EXT_FRAG_LATER, VH_EXT_RH2 },
+	.expect_ext = true, .expect_rh2 = true,
+};
+
+/* Only an extension header the packet holds in full counts: a first
+ * header cut short leaves a packet without extension headers.
+ */
+static const struct vnet_hash_shape vh_ipv6_first_ext_trunc = {
+	.name = "ipv6_truncated_first_ext_header_not_ext", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_DSTOPT },
+	.cut = 20 + 4,
+};
+
+/* An IPv4 header whose IHL runs past the end of the packet is not there */
+static const struct vnet_hash_shape vh_ipv4_ihl_trunc = {
+	.name = "ipv4_ihl_past_end_no_hash", .l3 = VH_IPV4, .ihl = 15,
+	.proto = IPPROTO_TCP, .cut = 20 + 4, .expect_no_ip = true,
+};
+
 /* "A chain that cannot be walked ... means no L4 header" */
 static const struct vnet_hash_shape vh_ipv6_chain_trunc = {
 	.name = "ipv6_truncated_ext_chain_no_l4", .l3 = VH_IPV6,
@@ -508,9 +540,12 @@ static const struct vnet_hash_shape * const vh_shapes[] = {
 	&vh_ipv6_hbh_udp, &vh_ipv6_ah_tcp, &vh_ipv6_mobility_udp,
 	&vh_ipv6_hbh_esp, &vh_ipv6_esp, &vh_ipv6_hbh_nonxt,
 	&vh_ipv6_frag_first_tcp, &vh_ipv6_frag_later_udp,
-	&vh_ipv6_hao_frag_udp, &vh_ipv6_chain_trunc, &vh_ipv6_chain_max,
+	&vh_ipv6_hao_frag_udp, &vh_ipv6_frag_hao_tcp,
+	&vh_ipv6_frag_later_rh2_udp, &vh_ipv6_first_ext_trunc,
+	&vh_ipv4_ihl_trunc, &vh_ipv6_chain_trunc, &vh_ipv6_chain_max,
 	&vh_ipv6_chain_long, &vh_ipv6_tcp_vlan, &vh_ipv6_hao_rh2_tcp_qinq,
-	&vh_ipv6_udp_hwaccel, &vh_ipv6_tcp_raw, &vh_ipv6_udp_raw, &vh_ipv6_hao_rh2_tcp_raw,
+	&vh_ipv6_udp_hwaccel, &vh_ipv6_tcp_raw, &vh_ipv6_udp_raw,
+	&vh_ipv6_hao_rh2_tcp_raw,
 	&vh_arp, &vh_arp_vlan, &vh_arp_raw,
 };
 
@@ -864,6 +899,8 @@ static void vh_expect(const struct vnet_hash_shape *shape,
 	bool ports = false;
 
 	memset(exp, 0, sizeof(*exp));
+	if (shape->expect_no_ip)
+		return;
 	switch (shape->l3) {
 	case VH_IPV4:
 		alen = 4;
@@ -1016,7 +1053,7 @@ static void vh_classify_all_types_test(struct kunit *test)
 			    "%u of %d type sets wrong (first one above)",
 			    failures, HT_ALL + 1);
 	/* Every IP shape has at least its 2-tuple hash. */
-	if (shape->l3 == VH_ARP)
+	if (shape->l3 == VH_ARP || shape->expect_no_ip)
 		KUNIT_EXPECT_EQ(test, hashed, 0);
 	else
 		KUNIT_EXPECT_GT(test, hashed, 0);
@@ -1134,6 +1171,13 @@ static const struct vnet_hash_rule_case vh_rule_cases[] = {
 	  HR_IPV6_EX },
 	{ "decision_frag_ipv6_hao_kept", &vh_ipv6_hao_frag_udp, HT_ALL,
 	  HR_IPV6_EX },
+	{ "decision_frag_ipv6_hao_after_frag", &vh_ipv6_frag_hao_tcp, HT_ALL,
+	  HR_IPV6_EX },
+	{ "decision_frag_ipv6_rh2_after_later_frag",
+	  &vh_ipv6_frag_later_rh2_udp, HT_ALL, HR_IPV6_EX },
+	{ "decision_ext_truncated_first_header", &vh_ipv6_first_ext_trunc,
+	  HT_ALL, HR_IPV6 },
+	{ "ipv4_ihl_past_end", &vh_ipv4_ihl_trunc, HT_ALL, HR_NONE },
 	/* Truncated L4 */
 	{ "truncated_l4_ipv4_tcp", &vh_ipv4_tcp_trunc, HT_ALL, HR_IPV4 },
 	{ "truncated_l4_ipv4_udp", &vh_ipv4_udp_trunc, HT_ALL, HR_IPV4 },
