@@ -33,7 +33,7 @@ DEPS_VM := qemu-system-x86 ethtool iproute2 kmod cpio clang llvm libbpf-dev
 DEPS_LINT := python3-docutils sparse git
 DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_LINT)
 
-.PHONY: help deps tree kunit check lint patches bench bench-kunit clean distclean
+.PHONY: help deps tree kunit check lint bisect-build patches bench bench-kunit clean distclean
 
 help:
 	@echo "make demo       boot the patched kernel and show RSS + hash report"
@@ -90,7 +90,19 @@ lint: patches
 	echo "lint: $$(cat $(RESULTS)/lint.counts | awk '{print $$1" passed, "$$2" failed"}')"; \
 	exit $$rc
 
-CHECKS := kunit lint
+# Each patch of the series builds on its own (W=1, UML, lib/ drivers/net/).
+bisect-build: patches
+	@mkdir -p $(RESULTS) $(BUILD)/bisect
+	@cat $(addprefix $(REPO)/,$(KUNITCONFIGS)) > $(BUILD)/bisect/config
+	@echo "CONFIG_TOEPLITZ_BENCHMARK=y" >> $(BUILD)/bisect/config
+	@rc=0; $(REPO)/mk/bisect-build.sh $(BASE) $(PATCHES_OUT) \
+		$(BUILD)/bisect $(BUILD)/bisect/config \
+		> $(RESULTS)/bisect-build.log || rc=$$?; \
+	cat $(RESULTS)/bisect-build.log; \
+	$(REPO)/mk/counts.sh ktap $(RESULTS)/bisect-build.log \
+		> $(RESULTS)/bisect-build.counts; exit $$rc
+
+CHECKS := kunit lint bisect-build
 
 BENCH_DIR := $(BUILD)/bench
 
@@ -125,5 +137,6 @@ distclean:
 
 -include $(wildcard $(REPO)/mk/*.mk)
 
-bench: bench-kunit
-	@echo "figures in $(BENCH_DIR)"
+bench: bench-kunit bench-vm
+	@python3 $(REPO)/mk/bench-report.py $(BENCH_DIR) | \
+		tee $(BENCH_DIR)/bench.txt
