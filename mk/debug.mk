@@ -16,8 +16,11 @@
 # test in $(RESULTS)/NAME.counts, so that `make check` shows it.
 
 KUNIT_DEBUG_DIR := $(BUILD)/kunit-debug
-# UML has no kmemleak (no HAVE_DEBUG_KMEMLEAK).
+# UML has no kmemleak (no HAVE_DEBUG_KMEMLEAK).  UML lacks
+# HAVE_EFFICIENT_UNALIGNED_ACCESS, so UBSAN would flag every unaligned
+# access of the whole kernel, which x86 allows: alignment checks are off.
 KUNIT_DEBUG_CONFIG := CONFIG_DEBUG_KERNEL=y CONFIG_STACKTRACE=y \
+	CONFIG_UBSAN_ALIGNMENT=n \
 	CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y \
 	CONFIG_UBSAN=y CONFIG_UBSAN_BOUNDS=y CONFIG_UBSAN_SHIFT=y \
 	CONFIG_UBSAN_DIV_ZERO=y CONFIG_UBSAN_BOOL=y CONFIG_UBSAN_ENUM=y \
@@ -42,6 +45,10 @@ DEBUG_REPORTS := BUG: |Oops|WARNING:|UBSAN:|KASAN:|kernel BUG at | \
 	RCU detected stall|rcu_.* detected stalls
 DEBUG_REPORTS_RE := $(subst | ,|,$(strip $(DEBUG_REPORTS)))
 
+# UML's boot warns that PCI over virtio has no device ID, with or without
+# this project: not a report about the code under test.
+KUNIT_DEBUG_BOOT_NOISE := at arch/um/drivers/virt-pci.c
+
 # KASAN and kmemleak make the VM slower: more memory and time.
 SELFTEST_DEBUG_TIMEOUT ?= 2400
 
@@ -56,7 +63,8 @@ kunit-debug: tree
 		$(KUNIT_ARGS) 2>&1 | tee $(RESULTS)/kunit-debug.log || rc=$$?; \
 	$(REPO)/mk/counts.sh kunit $(RESULTS)/kunit-debug.log \
 		> $(RESULTS)/kunit-debug.counts; \
-	if grep -aE '$(DEBUG_REPORTS_RE)' $(KUNIT_DEBUG_DIR)/test.log \
+	if grep -aE '$(DEBUG_REPORTS_RE)' $(KUNIT_DEBUG_DIR)/test.log | \
+		grep -v '$(KUNIT_DEBUG_BOOT_NOISE)' \
 		> $(RESULTS)/kunit-debug.reports 2>/dev/null; then \
 		echo "  KUNIT-DEBUG the kernel reported problems:"; \
 		sed 's/^/    /' $(RESULTS)/kunit-debug.reports | head -n 20; \
