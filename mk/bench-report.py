@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""One table for `make bench`: the KUnit figures of bench-kunit (UML) and
+the pktgen figures of bench-vm, with their ratios and the targets of the
+benchmark issue.
+
+usage: bench-report.py BENCH_DIR      (prints the table)
+"""
+
+import json
+import os
+import platform
+import re
+import sys
+import time
+
+d = sys.argv[1]
+out = []
+p = out.append
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def read(name):
+    with open(os.path.join(d, name)) as f:
+        return f.read()
+
+
+targets = []
+
+
+def target(ok, text):
+    targets.append(("met   " if ok else "MISSED") + "  " + text)
+
+
+p("make bench, %s" % time.strftime("%Y-%m-%d %H:%M %Z"))
+p("machine: %d CPUs, %s; host kernel %s" %
+  (os.cpu_count(), cpu_model(), platform.release()))
+p("")
+
+# 1. Toeplitz, KUnit on UML.
+algos = {}
+for line in read("toeplitz.txt").splitlines():
+    m = re.match(r"\s*(\d+)-byte input: (.*?)\s+([\d.]+) ns/hash", line)
+    if m:
+        algos.setdefault(m.group(2), {})[int(m.group(1))] = float(m.group(3))
+ref = "bit-serial reference"
+fast = "nibble tables (toeplitz_hash)"
+setbit = "set-bit loop (rte_softrss_be)"
+p("1. Toeplitz hash, ns per hash (KUnit on UML, native speed, best of 5)")
+p("   %-32s %9s %9s %11s %11s" %
+  ("algorithm", "12 B", "36 B", "ref/this 12", "ref/this 36"))
+for name, v in algos.items():
+    p("   %-32s %9.2f %9.2f %10.1fx %10.1fx" %
+      (name, v[12], v[36], algos[ref][12] / v[12], algos[ref][36] / v[36]))
+p("")
+for n, want in ((12, 20), (36, 15)):
+    r = algos[ref][n] / algos[fast][n]
+    target(r >= want, "fast Toeplitz %.1fx bit-serial on %d bytes (target %dx)"
+           % (r, n, want))
+for n in (12, 36):
+    r = algos[setbit][n] / algos[fast][n]
+    target(r > 1, "fast Toeplitz %.2fx the set-bit loop on %d bytes (target > 1x)"
+           % (r, n))
+
+# 2. Classification plus queue choice, KUnit on UML.
+cls = {}
+header = ""
+for line in read("classify.txt").splitlines():
+    m = re.match(r"\s*(\S+)\s+(\S+)\s+([\d.]+) ns/pkt", line)
+    if m:
+        cls.setdefault(m.group(1), {})[m.group(2)] = float(m.group(3))
+    elif "flows per shape" in line:
+        header = line.strip()
+p("2. Classification + queue choice, ns per packet (KUnit on UML, best of 5)")
+p("   " + header)
+p("   %-16s %8s %11s %8s %13s %19s" %
+  ("packet", "rss", "rss+report", "automq", "automq/rss", "automq/rss+report"))
+for shape, v in cls.items():
+    p("   %-16s %8.2f %11.2f %8.2f %12.2fx %18.2fx" %
+      (shape, v["rss"], v["rss+report"], v["automq"],
+       v["automq"] / v["rss"], v["automq"] / v["rss+report"]))
+    target(v["rss"] <= v["automq"],
+           "RSS queue choice %.2fx automq speed on %s (target >= 1x)"
+           % (v["automq"] / v["rss"], shape))
+p("   rss+report: the queue choice plus the hash computed again for the "
+  "report, as tun.c does")
+p("")
+
+# 3. pktgen in the VM.
+try:
+    vm = json.loads(read("vm.json"))
+except (OSError, ValueError):
+    vm = None
+if vm:
+    med, lo, hi = vm["median"], vm["min"], vm["max"]
+    p("3. pktgen queue_xmit into an %d-queue tap, packets per second "
+      "(VM: qemu TCG, %d CPU(s) online, kernel %s)" %
+      (vm["queues"], vm["nproc"], vm["kernel"]))
+    p("   %d rounds x %d modes interleaved (order rotated each round), "
+      "%d packets per measure," % (vm["rounds"], len(med), vm["count"]))
+    p("   in pktgen runs of 30000; 1024 source addresses x 8 source ports, "
+      "no qdisc, rings emptied between runs; median and min-max")
+    p("   %-12s %10s %21s %10s %8s" %
+      ("mode", "median", "min-max", "/automq", "spread"))
+    for m in med:
+        p("   %-12s %10d %10d-%-10d %9.3fx %7.1f%%" %
+          (m, med[m], lo[m], hi[m], med[m] / med["automq"],
+           100.0 * (hi[m] - lo[m]) / med[m]))
+    p("")
+    r = med["rss_report"] / med["automq"]
+    target(r >= 0.95, "RSS + report %.3fx automq packets per second "
+           "(target >= 0.95x)" % r)
+    r = med["rss_report"] / med["ebpf"]
+    target(r > 1, "RSS + report %.3fx the eBPF RSS program "
+           "(target > 1x)" % r)
+else:
+    p("3. pktgen: no figures (%s/vm.json missing)" % d)
+    p("")
+
+p("Targets (ratios from this run):")
+for t in targets:
+    p("   " + t)
+print("\n".join(out))

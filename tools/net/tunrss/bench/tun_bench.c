@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tun_bench: hold a multi-queue tap device open for pktgen and switch its
+ * queue selection between the modes `make bench` compares.
+ *
+ *   tun_bench IFNAME QUEUES BPF_OBJECT
+ *
+ * Creates IFNAME with QUEUES queues (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
+ * IFF_MULTI_QUEUE, a 20-byte virtio_net header), sets it up, and then
+ * reads one mode per line on stdin, answering "ok MODE" once it applies:
+ *
+ *   single      one queue attached (ndo_select_queue is not called)
+ *   automq      every queue, tun's automatic flow steering
+ *   rss         TUNSETVNETHASH with TUN_VNET_HASH_RSS
+ *   rss_report  TUNSETVNETHASH with TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT
+ *   ebpf        the steering program of BPF_OBJECT (TUNSETSTEERINGEBPF)
+ *   drain       empty the queues, keep the mode; the answer lists the
+ *               packets read from each queue
+ *
+ * Nobody reads the queues while pktgen runs: the rings (txqueuelen, set
+ * by pktgen_bench.py) hold a whole run, and each command empties them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "../../../testing/selftests/net/tun_vnet_hash_util.h"
+
+#define BENCH_TABLE_LEN	128
+#define BENCH_HDR_SZ	((int)sizeof(struct virtio_net_hdr_v1_hash))
+
+/* Microsoft's verification key; rss_steering.bpf.c has the same. */
+static const uint8_t bench_key[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+static int fds[TUN_MAX_QUEUES];
+static int queues, attached, prog_fd = -1;
+
+static int set_attached(int n)
+{
+	int err;
+
+	while (attached > n) {
+		err = tun_set_queue(fds[attached - 1], false);
+		if (err)
+			return err;
+		attached--;
+	}
+	while (attached < n) {
+		err = tun_set_queue(fds[attached], true);
+		if (err)
+			return err;
+		attached++;
+	}
+	return 0;
+}
+
+/* Read every queue empty (the descriptors are non-blocking), counting. */
+static unsigned long drained[TUN_MAX_QUEUES];
+
+static int drain(void)
+{
+	static char buf[65536];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < attached; i++) {
+		drained[i] = 0;
+		while ((n = read(fds[i], buf, sizeof(buf))) >= 0)
+			drained[i]++;
+		if (errno != EAGAIN)
+			return -errno;
+	}
+	return 0;
+}
+
+static int set_steering(int fd)
+{
+	return ioctl(fds[0], TUNSETSTEERINGEBPF, &fd) < 0 ? -errno : 0;
+}
+
+static int set_mode(const char *mode)
+{
+	uint16_t table[BENCH_TABLE_LEN];
+	uint16_t flags = 0;
+	int err, i;
+
+	if (!strcmp(mode, "drain"))
+		return drain();
+
+	for (i = 0; i < BENCH_TABLE_LEN; i++)
+		table[i] = i % queues;
+
+	/* From a clean state: all queues, empty, no hashing, no program. */
+	err = set_attached(queues);
+	if (!err)
+		err = drain();
+	if (!err)
+		err = tun_set_vnet_hash(fds[0], 0, 0, bench_key, 0, table, 0, 0);
+	if (!err)
+		err = set_steering(-1);
+	if (err)
+		return err;
+
+	if (!strcmp(mode, "single"))
+		return set_attached(1);
+	if (!strcmp(mode, "automq"))
+		return 0;
+	if (!strcmp(mode, "ebpf"))
+		return set_steering(prog_fd);
+	if (!strcmp(mode, "rss"))
+		flags = TUN_VNET_HASH_RSS;
+	else if (!strcmp(mode, "rss_report"))
+		flags = TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT;
+	else
+		return -EINVAL;
+
+	/* All nine types, as a guest asking for everything. */
+	return tun_set_vnet_hash(fds[0], flags, 0x1ff, bench_key,
+				 sizeof(bench_key), table,
+				 BENCH_TABLE_LEN - 1, 0);
+}
+
+static int load_program(const char *path)
+{
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj)
+		return -errno;
+	if (bpf_object__load(obj))
+		return -errno;
+	prog = bpf_object__find_program_by_name(obj, "rss_steering");
+	if (!prog)
+		return -ENOENT;
+	return bpf_program__fd(prog);
+}
+
+int main(int argc, char **argv)
+{
+	char ifname[IFNAMSIZ] = {}, line[64];
+	int i, err;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s IFNAME QUEUES BPF_OBJECT\n",
+			argv[0]);
+		return 2;
+	}
+	snprintf(ifname, sizeof(ifname), "%s", argv[1]);
+	queues = atoi(argv[2]);
+	if (queues < 1 || queues > TUN_MAX_QUEUES) {
+		fprintf(stderr, "tun_bench: 1 to %d queues\n", TUN_MAX_QUEUES);
+		return 2;
+	}
+
+	for (i = 0; i < queues; i++) {
+		fds[i] = tun_open_queue(ifname, IFF_TAP | IFF_NO_PI |
+					IFF_VNET_HDR | IFF_MULTI_QUEUE);
+		if (fds[i] < 0 || tun_prepare_queue(fds[i], BENCH_HDR_SZ)) {
+			fprintf(stderr, "tun_bench: queue %d: %s\n", i,
+				strerror(fds[i] < 0 ? -fds[i] : errno));
+			return 1;
+		}
+	}
+	attached = queues;
+	err = netdev_set_up(ifname);
+	if (err) {
+		fprintf(stderr, "tun_bench: %s up: %s\n", ifname,
+			strerror(-err));
+		return 1;
+	}
+	prog_fd = load_program(argv[3]);
+	if (prog_fd < 0) {
+		fprintf(stderr, "tun_bench: %s: %s\n", argv[3],
+			strerror(-prog_fd));
+		return 1;
+	}
+
+	printf("ready %s %d\n", ifname, queues);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = 0;
+		memset(drained, 0, sizeof(drained));
+		err = set_mode(line);
+		if (err) {
+			printf("error %s: %s\n", line, strerror(-err));
+		} else {
+			printf("ok %s", line);
+			if (!strcmp(line, "drain"))
+				for (i = 0; i < queues; i++)
+					printf(" %lu", drained[i]);
+			printf("\n");
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
