@@ -66,11 +66,25 @@ u32 toeplitz_hash(const struct toeplitz_key *tk, const void *data, size_t len)
 {
 	const u32 (*nibble)[16] = tk->nibble;
 	const u8 *byte = data;
-	const u8 *end;
-	u32 hash = 0;
+	u32 hash = 0, word;
 
-	end = byte + min_t(size_t, len, TOEPLITZ_INPUT_MAX);
-	for (; byte < end; byte++, nibble += 2)
+	len = min_t(size_t, len, TOEPLITZ_INPUT_MAX);
+
+	/* Addresses and ports come in 32-bit words: eight independent
+	 * lookups per word, and no loop overhead per byte.
+	 */
+	for (; len >= 4; len -= 4, byte += 4, nibble += 8) {
+		word = get_unaligned_be32(byte);
+		hash ^= nibble[0][word >> 28] ^
+			nibble[1][(word >> 24) & 0xf] ^
+			nibble[2][(word >> 20) & 0xf] ^
+			nibble[3][(word >> 16) & 0xf] ^
+			nibble[4][(word >> 12) & 0xf] ^
+			nibble[5][(word >> 8) & 0xf] ^
+			nibble[6][(word >> 4) & 0xf] ^
+			nibble[7][word & 0xf];
+	}
+	for (; len; len--, byte++, nibble += 2)
 		hash ^= nibble[0][*byte >> 4] ^ nibble[1][*byte & 0xf];
 
 	return hash;
