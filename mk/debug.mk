@@ -142,3 +142,8 @@ selftest-debug: kernel-debug selftest-build
 	echo "  SELFTEST-DEBUG $$p passed, $$f failed (VM exit $$rc)" \
 		"- $(RESULTS)/selftest-debug.log"; \
 	[ $$rc -eq 0 ] && [ $$f -eq 0 ]
+
+# CI runs the KUnit suites under the sanitizers (about 8 minutes from
+# scratch here); selftest-debug needs its own KASAN kernel and a slow
+# TCG boot, and is run by hand (see README).
+CHECKS += kunit-debug
