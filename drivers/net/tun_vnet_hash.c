@@ -33,15 +33,37 @@ static bool tun_vnet_hash_enabled(u32 types, u8 report)
 	return types & BIT(report - 1);
 }
 
+/*
+ * The rules of each address family, in the order of the specification:
+ * the TCP type when enabled and the packet has a TCP header, else the UDP
+ * type likewise, else the IP type when enabled, else no hash.
+ */
+static u8 tun_vnet_hash_pick(u32 types, u8 l4_proto, const __be16 *ports,
+			     u8 tcp, u8 udp, u8 ip)
+{
+	if (ports && l4_proto == IPPROTO_TCP &&
+	    tun_vnet_hash_enabled(types, tcp))
+		return tcp;
+	if (ports && l4_proto == IPPROTO_UDP &&
+	    tun_vnet_hash_enabled(types, udp))
+		return udp;
+	if (tun_vnet_hash_enabled(types, ip))
+		return ip;
+	return VIRTIO_NET_HASH_REPORT_NONE;
+}
+
+/* The input of @report: the addresses, then the ports unless it is an IP
+ * type (@ip).
+ */
 static void tun_vnet_hash_set_input(struct tun_vnet_hash_input *input,
-				    u8 report, const void *src,
+				    u8 report, u8 ip, const void *src,
 				    const void *dst, size_t addr_len,
 				    const __be16 *ports)
 {
 	memcpy(input->data, src, addr_len);
 	memcpy(input->data + addr_len, dst, addr_len);
 	input->len = 2 * addr_len;
-	if (ports) {
+	if (report != ip) {
 		memcpy(input->data + input->len, ports, 2 * sizeof(*ports));
 		input->len += 2 * sizeof(*ports);
 	}
@@ -72,24 +94,20 @@ static void tun_vnet_hash_classify_ipv4(const struct sk_buff *skb,
 
 	/* No fragment has a TCP or UDP header, the first one included. */
 	if (!ip_is_fragment(iph) &&
-	    ((iph->protocol == IPPROTO_TCP &&
-	      tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_TCPv4)) ||
-	     (iph->protocol == IPPROTO_UDP &&
-	      tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_UDPv4))))
+	    (iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP))
 		ports = tun_vnet_hash_ports(skb, offset + iph->ihl * 4,
 					    ports_buf);
 
-	if (ports)
-		report = iph->protocol == IPPROTO_TCP ?
-			 VIRTIO_NET_HASH_REPORT_TCPv4 :
-			 VIRTIO_NET_HASH_REPORT_UDPv4;
-	else if (tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_IPv4))
-		report = VIRTIO_NET_HASH_REPORT_IPv4;
-	else
+	report = tun_vnet_hash_pick(types, iph->protocol, ports,
+				    VIRTIO_NET_HASH_REPORT_TCPv4,
+				    VIRTIO_NET_HASH_REPORT_UDPv4,
+				    VIRTIO_NET_HASH_REPORT_IPv4);
+	if (report == VIRTIO_NET_HASH_REPORT_NONE)
 		return;
 
-	tun_vnet_hash_set_input(input, report, &iph->saddr, &iph->daddr,
-				sizeof(iph->saddr), ports);
+	tun_vnet_hash_set_input(input, report, VIRTIO_NET_HASH_REPORT_IPv4,
+				&iph->saddr, &iph->daddr, sizeof(iph->saddr),
+				ports);
 }
 
 /* What the walk of an IPv6 extension header chain found. */
@@ -228,7 +246,7 @@ static void tun_vnet_hash_classify_ipv6(const struct sk_buff *skb,
 	const struct ipv6hdr *ip6h;
 	struct ipv6hdr ip6h_buf;
 	__be16 ports_buf[2];
-	u8 report;
+	u8 report, ip;
 
 	ip6h = skb_header_pointer(skb, offset, sizeof(ip6h_buf), &ip6h_buf);
 	if (!ip6h || ip6h->version != 6)
@@ -239,50 +257,35 @@ static void tun_vnet_hash_classify_ipv6(const struct sk_buff *skb,
 	if (walk.l4_proto)
 		ports = tun_vnet_hash_ports(skb, walk.l4_offset, ports_buf);
 
-	/* The _EX types apply only to packets with extension headers. */
-	if (walk.has_ext) {
+	/* The _EX types apply only to packets with extension headers, over
+	 * src' and dst'; the plain types otherwise or when none of them
+	 * applies, over the plain addresses.
+	 */
+	report = VIRTIO_NET_HASH_REPORT_NONE;
+	if (walk.has_ext)
+		report = tun_vnet_hash_pick(types, walk.l4_proto, ports,
+					    VIRTIO_NET_HASH_REPORT_TCPv6_EX,
+					    VIRTIO_NET_HASH_REPORT_UDPv6_EX,
+					    VIRTIO_NET_HASH_REPORT_IPv6_EX);
+	if (report != VIRTIO_NET_HASH_REPORT_NONE) {
 		src = walk.has_home_address ? &walk.home_address :
 					      &ip6h->saddr;
 		dst = walk.has_rh2_address ? &walk.rh2_address : &ip6h->daddr;
-
-		if (ports && walk.l4_proto == NEXTHDR_TCP &&
-		    tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_TCPv6_EX))
-			report = VIRTIO_NET_HASH_REPORT_TCPv6_EX;
-		else if (ports && walk.l4_proto == NEXTHDR_UDP &&
-			 tun_vnet_hash_enabled(types,
-					       VIRTIO_NET_HASH_REPORT_UDPv6_EX))
-			report = VIRTIO_NET_HASH_REPORT_UDPv6_EX;
-		else if (tun_vnet_hash_enabled(types,
-					       VIRTIO_NET_HASH_REPORT_IPv6_EX))
-			report = VIRTIO_NET_HASH_REPORT_IPv6_EX;
-		else
-			report = VIRTIO_NET_HASH_REPORT_NONE;
-
-		if (report != VIRTIO_NET_HASH_REPORT_NONE) {
-			if (report == VIRTIO_NET_HASH_REPORT_IPv6_EX)
-				ports = NULL;
-			tun_vnet_hash_set_input(input, report, src, dst,
-						sizeof(*src), ports);
+		ip = VIRTIO_NET_HASH_REPORT_IPv6_EX;
+	} else {
+		report = tun_vnet_hash_pick(types, walk.l4_proto, ports,
+					    VIRTIO_NET_HASH_REPORT_TCPv6,
+					    VIRTIO_NET_HASH_REPORT_UDPv6,
+					    VIRTIO_NET_HASH_REPORT_IPv6);
+		if (report == VIRTIO_NET_HASH_REPORT_NONE)
 			return;
-		}
+		src = &ip6h->saddr;
+		dst = &ip6h->daddr;
+		ip = VIRTIO_NET_HASH_REPORT_IPv6;
 	}
 
-	/* Otherwise the plain types, over the plain addresses. */
-	if (ports && walk.l4_proto == NEXTHDR_TCP &&
-	    tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_TCPv6))
-		report = VIRTIO_NET_HASH_REPORT_TCPv6;
-	else if (ports && walk.l4_proto == NEXTHDR_UDP &&
-		 tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_UDPv6))
-		report = VIRTIO_NET_HASH_REPORT_UDPv6;
-	else if (tun_vnet_hash_enabled(types, VIRTIO_NET_HASH_REPORT_IPv6))
-		report = VIRTIO_NET_HASH_REPORT_IPv6;
-	else
-		return;
-
-	if (report == VIRTIO_NET_HASH_REPORT_IPv6)
-		ports = NULL;
-	tun_vnet_hash_set_input(input, report, &ip6h->saddr, &ip6h->daddr,
-				sizeof(ip6h->saddr), ports);
+	tun_vnet_hash_set_input(input, report, ip, src, dst, sizeof(*src),
+				ports);
 }
 
 /**
