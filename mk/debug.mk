@@ -72,7 +72,7 @@ kunit-debug: tree
 		echo "$$p $$((f + 1))" > $(RESULTS)/kunit-debug.counts; rc=1; \
 	fi; exit $$rc
 
-$(KERNEL_DEBUG_BUILD)/.config: $(KERNEL_CONFIG_FRAGMENT) \
+$(KERNEL_DEBUG_BUILD)/.config: $(REPO)/mk/vm/kernel.config \
 		$(KERNEL_DEBUG_FRAGMENT) | tree
 	@mkdir -p $(KERNEL_DEBUG_BUILD)
 	@echo "  CONFIG  $(KERNEL_DEBUG_BUILD) (tinyconfig + kernel.config + debug.config)"
