@@ -103,15 +103,7 @@ selftest-debug: kernel-debug selftest-build
 		mount -t debugfs none /sys/kernel/debug 2>/dev/null; \
 		kml=/sys/kernel/debug/kmemleak; \
 		[ -w $$kml ] && echo clear > $$kml; \
-		cd $(SELFTEST_OUT) && rc=0; \
-		for t in $(SELFTESTS); do \
-			echo "# selftests: net: $$t"; \
-			if [ ! -x ./$$t ]; then \
-				echo "not ok 1 selftests: net: $$t # not built"; \
-				rc=1; continue; \
-			fi; \
-			./$$t $(SELFTEST_ARGS) 2>&1 || rc=1; \
-		done > $(RESULTS)/selftest-debug.log; \
+		$(call selftest_loop,$(RESULTS)/selftest-debug.log); \
 		if [ -w $$kml ]; then \
 			sleep 6; echo scan > $$kml; sleep 6; echo scan > $$kml; \
 			cat $$kml > $(RESULTS)/selftest-debug.kmemleak; \

@@ -36,20 +36,25 @@ selftest-build: uapi-headers
 		KHDR_INCLUDES="-isystem $(SELFTEST_HDR)/include" \
 		$(SELFTEST_BINS)
 
-# A binary that is missing or dies before its plan still leaves a
-# "not ok" line, so that it counts as a failure.
+# The shell loop, run in the VM, over $(SELFTESTS) into the log $(1); it
+# leaves rc non-zero when one fails.  A binary that is missing or dies
+# before its plan still leaves a "not ok" line, so that it counts as a
+# failure.  Also used by selftest-debug (mk/debug.mk).
+selftest_loop = cd $(SELFTEST_OUT) && rc=0; \
+	for t in $(SELFTESTS); do \
+		echo "\# selftests: net: $$t"; \
+		if [ ! -x ./$$t ]; then \
+			echo "not ok 1 selftests: net: $$t \# not built"; \
+			rc=1; continue; \
+		fi; \
+		./$$t $(SELFTEST_ARGS) 2>&1 || rc=1; \
+	done > $(1)
+
 selftest: kernel selftest-build
 	@mkdir -p $(RESULTS)
 	@rc=0; $(VM_RUN) 'export PATH=$$PATH:/usr/sbin:/sbin; \
-		cd $(SELFTEST_OUT) && rc=0; \
-		for t in $(SELFTESTS); do \
-			echo "# selftests: net: $$t"; \
-			if [ ! -x ./$$t ]; then \
-				echo "not ok 1 selftests: net: $$t # not built"; \
-				rc=1; continue; \
-			fi; \
-			./$$t $(SELFTEST_ARGS) 2>&1 || rc=1; \
-		done > $(RESULTS)/selftest.log; exit $$rc' || rc=$$?; \
+		$(call selftest_loop,$(RESULTS)/selftest.log); \
+		exit $$rc' || rc=$$?; \
 	[ -s $(RESULTS)/selftest.log ] || \
 		echo "not ok 1 selftests: no output (VM exit $$rc)" \
 			>> $(RESULTS)/selftest.log; \
