@@ -85,6 +85,10 @@ for p in "${series[@]}"; do
 done
 rm -f "$work.msg"
 
+# The cover letter is from the author of the series.
+author=$(sed -n 's/^From: *//p' "$repo/patches/${series[0]}" | head -n 1)
+git -C "$work" config user.name "${author% <*}"
+git -C "$work" config user.email "$(sed 's/.*<\(.*\)>.*/\1/' <<< "$author")"
 git -C "$work" format-patch -q --cover-letter --thread=shallow \
 	-o "$out" HEAD~${#series[@]}..HEAD
 
