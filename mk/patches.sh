@@ -30,8 +30,16 @@ new_files() {
 
 # Every new file is claimed by one patch, and every claimed file exists.
 claimed=$(for p in "${series[@]}"; do new_files "$p"; done | sort)
+# patches/not-sent lists the prefixes of project tooling kept out of it.
+not_sent=$(sed '/^#/d; /^$/d' "$repo/patches/not-sent" 2>/dev/null || true)
 present=$(cd "$repo" && for d in $overlay_dirs; do
-	[ -d "$d" ] && find "$d" -type f; done | sort)
+	[ -d "$d" ] && find "$d" -type f; done | sort |
+	while read -r f; do
+		for prefix in $not_sent; do
+			case "$f" in "$prefix"*) continue 2 ;; esac
+		done
+		echo "$f"
+	done)
 if [ "$claimed" != "$present" ]; then
 	echo "patches: new files and New-file: lines differ:" >&2
 	diff <(echo "$claimed") <(echo "$present") >&2 || true

@@ -207,7 +207,7 @@ static int check_steering(struct __test_metadata *_metadata,
 		    rx_hash_value(&rx) != res.value ||
 		    rx_hash_report(&rx) != res.report) {
 			bad++;
-			TH_LOG("%s: %s: queue %d hash %08x type %u, want queue %d hash %08x type %u (flags %x)",
+			TH_LOG("%s: %s: queue %d %08x/%u, want %d %08x/%u (flags %x)",
 			       when, flow_kind_names[kind], rx.queue,
 			       rx_hash_value(&rx), rx_hash_report(&rx), want,
 			       res.value, res.report, c->flags);
@@ -438,7 +438,7 @@ TEST_F_TIMEOUT(fuzz, config, 1800)
 		else
 			want = valid ? EFAULT : ret == EINVAL ? EINVAL : EFAULT;
 		EXPECT_EQ(want, ret)
-			TH_LOG("call %d: flags %x types %x key %u mask %u uq %u, %zu of %zu bytes mapped",
+			TH_LOG("call %d: flags %x types %x key %u mask %u uq %u, %zu/%zu mapped",
 			       i, c.flags, c.types, c.key_size, c.mask,
 			       c.unclassified_queue, avail,
 			       config_arg_len(&c));
@@ -460,8 +460,10 @@ TEST_F_TIMEOUT(fuzz, config, 1800)
 	EXPECT_LT(0, calls[1]);
 	EXPECT_LT(0, calls[2]);
 	munmap(map, map_len + page);
-	printf("# config: %d calls (seed 0x5eed0001): %d ok, %d EINVAL, %d EFAULT; %d against an unmapped page (%d cut short); %d steering checks\n",
-	       i, calls[0], calls[1], calls[2], tails, cut, checks);
+	printf("# config: %d calls (seed 0x5eed0001): %d ok, %d EINVAL, %d EFAULT\n",
+	       i, calls[0], calls[1], calls[2]);
+	printf("# config: %d against an unmapped page (%d cut short); %d steering checks\n",
+	       tails, cut, checks);
 	fflush(stdout);
 }
 
@@ -695,7 +697,7 @@ TEST_F_TIMEOUT(fuzz, frames, 1800)
 			      3]++;
 			valid_wrong += valid;
 			if (wrong++ < 10 || valid)
-				TH_LOG("frame %d (%s, %zd bytes, types %x): hash %08x type %u, oracle %08x type %u",
+				TH_LOG("frame %d (%s, %zd B, types %x): %08x/%u, oracle %08x/%u",
 				       i, valid ? "valid" : "mutated",
 				       n - HDR_SZ, c.types, res.value,
 				       res.report, want.value, want.report);
@@ -711,9 +713,12 @@ TEST_F_TIMEOUT(fuzz, frames, 1800)
 	EXPECT_EQ(0, badq);
 	EXPECT_EQ(sent, got);
 	EXPECT_LT(FRAME_COUNT / 2, sent);
-	printf("# frames (%s, seed 0x5eed0002): %d sent, %d refused by the stack, %d read: %d as the oracle, %d NONE where the oracle hashes, %d wrong (%d of them well-formed; %d another type, %d another input, %d a hash for none, %d other), %d on another queue\n",
-	       variant->tap ? "tap" : "tun", sent, rejected, got, exact, none,
-	       wrong, valid_wrong, kinds[0], kinds[1], kinds[2], kinds[3], badq);
+	printf("# frames (%s, seed 0x5eed0002): %d sent, %d refused by the stack, %d read\n",
+	       variant->tap ? "tap" : "tun", sent, rejected, got);
+	printf("# frames: %d as the oracle, %d NONE where the oracle hashes, %d on another queue\n",
+	       exact, none, badq);
+	printf("# frames: %d wrong (%d well-formed; %d type, %d input, %d none, %d other)\n",
+	       wrong, valid_wrong, kinds[0], kinds[1], kinds[2], kinds[3]);
 	fflush(stdout);
 }
 
@@ -1009,10 +1014,12 @@ static void race_report(struct __test_metadata *_metadata, struct race *r,
 
 	for (i = 0; i < RACE_FLOWS; i++)
 		detectable += r->flows[i].torn_queue_detectable;
-	printf("# %s: %.1f s, %ld iterations, %ld reconfigurations, %ld queue detach/attach, %ld frames sent, %ld received; %d/%d flows would show a torn table on their queue\n",
+	printf("# %s: %.1f s, %ld iterations, %ld reconfigurations, %ld queue detach/attach\n",
 	       name, secs, iterations, atomic_load(&r->reconfigs),
-	       atomic_load(&r->requeues), atomic_load(&r->sent),
-	       atomic_load(&r->received), detectable, RACE_FLOWS);
+	       atomic_load(&r->requeues));
+	printf("# %s: %ld frames sent, %ld received; %d/%d flows would detect a torn table\n",
+	       name, atomic_load(&r->sent), atomic_load(&r->received),
+	       detectable, RACE_FLOWS);
 	fflush(stdout);
 	EXPECT_EQ(0, atomic_load(&r->bad_hash));
 	EXPECT_EQ(0, atomic_load(&r->bad_queue));
