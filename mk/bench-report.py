@@ -103,9 +103,13 @@ except (OSError, ValueError):
     vm = None
 if vm:
     med, lo, hi = vm["median"], vm["min"], vm["max"]
+    try:
+        accel = read("vm-accel").strip().upper() or "TCG"
+    except OSError:
+        accel = "TCG"
     p("3. pktgen queue_xmit into an %d-queue tap, packets per second "
-      "(VM: qemu TCG, %d CPU(s) online, kernel %s)" %
-      (vm["queues"], vm["nproc"], vm["kernel"]))
+      "(VM: qemu %s, %d CPU(s) online, kernel %s)" %
+      (vm["queues"], accel, vm["nproc"], vm["kernel"]))
     p("   %d rounds x %d modes interleaved (order rotated each round), "
       "%d packets per measure," % (vm["rounds"], len(med), vm["count"]))
     p("   in pktgen runs of 30000; 1024 source addresses x 8 source ports, "

@@ -48,6 +48,7 @@ bench-vm: kernel bench-tools
 			--bpf $(BENCH_BPF) --queues $(BENCH_QUEUES) \
 			--rounds $(BENCH_ROUNDS) --seconds $(BENCH_SECONDS) \
 			--out $(BENCH_DIR)/vm.json' 2>&1 | tee $(BENCH_DIR)/vm.log
+	@cut -d' ' -f1 $(BUILD)/vm/accel-used > $(BENCH_DIR)/vm-accel
 
 # The table of `make bench`, from what bench-kunit and bench-vm wrote.
 bench-report:

@@ -16,5 +16,9 @@ for name in "$@"; do
 	printf '  %-12s %4d passed, %d failed\n' "$name" "$p" "$f"
 	passed=$((passed + p)) failed=$((failed + f))
 done
+# ACCEL_USED: the file in which mk/vm/run.sh names the VM's accelerator.
+if [ -n "${ACCEL_USED:-}" ] && [ -r "$ACCEL_USED" ]; then
+	echo "  VM accelerator: $(cat "$ACCEL_USED")"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -16,8 +16,15 @@
 #   VM_TIMEOUT     seconds before the VM is killed (default 600)
 #   VM_MEM         guest memory (default 1G)
 #   VM_SMP         guest CPUs (default 2)
-#   VM_ACCEL       tcg, kvm or auto (default auto: kvm only when a quick
-#                  probe boots a guest with it, else tcg)
+#   VM_ACCEL       tcg, kvm or auto (default auto: kvm only when this
+#                  kernel, booted once under kvm, runs a command within
+#                  20 s; else tcg.  The answer is cached per host boot and
+#                  kernel image in $VM_ACCEL_CACHE)
+#   VM_BOOT_TIMEOUT  seconds for the kernel to reach the command (default
+#                  20 under kvm, 240 under tcg); past them the VM is ended
+#   VM_ACCEL_CACHE directory of the probe's answers (default build/vm/accel.d)
+#   VM_ACCEL_USED  file that gets the accelerator used and why (default
+#                  build/vm/accel-used; make check prints it)
 #   VM_CWD         directory the command runs in (default: the repository)
 #   VM_RW_DIR      host directory writable in the VM (default build/;
 #                  empty: none)
@@ -30,8 +37,10 @@
 #   VM_QEMU_ARGS   extra qemu arguments
 #
 # Exit status: the command's; 124 on timeout; 125 when the VM ended
-# without reporting one (kernel panic, boot failure); 1 when the command
-# succeeded but the kernel logged a BUG, Oops or WARNING.
+# without reporting one (kernel panic, boot failure, a qemu internal error
+# such as KVM's "emulation failure", no command within VM_BOOT_TIMEOUT);
+# 1 when the command succeeded but the kernel logged a BUG, Oops or
+# WARNING.
 set -eu -o pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,6 +54,8 @@ accel=${VM_ACCEL:-auto}
 cwd=${VM_CWD:-$repo}
 rwdir=${VM_RW_DIR-$repo/build}
 log=${VM_LOG:-$vmdir/last-serial.log}
+accel_cache=${VM_ACCEL_CACHE:-$vmdir/accel.d}
+accel_used=${VM_ACCEL_USED:-$vmdir/accel-used}
 msize=512000
 p9cache=${VM_9P_CACHE-loose}
 
@@ -59,7 +70,14 @@ done
 
 mkdir -p "$vmdir"
 rundir=$(mktemp -d "$vmdir/run.XXXXXX")
-trap 'rm -rf "$rundir"' EXIT
+qpid= tailpid=
+cleanup() {
+	[ -z "$qpid" ] || kill -KILL "$qpid" 2>/dev/null || true
+	[ -z "$tailpid" ] || kill "$tailpid" 2>/dev/null || true
+	rm -rf "$rundir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
 # Single-quote a string for sh.
 q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
@@ -88,36 +106,59 @@ fi
 } > "$rundir/env"
 printf '%s\n' "$1" > "$rundir/cmd"
 
-# KVM only if it really runs a guest: a boot sector that writes 0 to
-# isa-debug-exit makes qemu exit with status 1 at once.  Cached per boot.
+# KVM only if it really boots this kernel: on some hosts /dev/kvm opens
+# and runs a boot sector, yet the kernel stops at once with "KVM internal
+# error ... emulation failure" (an XRSTOR in early boot) and qemu waits,
+# paused.  So boot the kernel itself under kvm with a trivial command,
+# bounded by VM_BOOT_TIMEOUT=20; anything but the command's marker and
+# status 0 means tcg.  The answer is kept per host boot and kernel image.
 probe_kvm() {
-	local cache=$vmdir/accel boot_id
+	local cache=$1 boot_id out st=0 why
 	boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo none)
 	if [ -f "$cache" ] && [ "$(sed -n 1p "$cache")" = "$boot_id" ]; then
 		sed -n 2p "$cache"
 		return
 	fi
-	local r=tcg
-	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-		python3 -c 'import sys; b = bytes([0xb0, 0, 0xe6, 0xf4, 0xf4, 0xeb, 0xfd]); sys.stdout.buffer.write(b + bytes(510 - len(b)) + b"\x55\xaa")' \
-			> "$rundir/probe.bin"
-		local st=0
-		timeout -k 1 3 qemu-system-x86_64 -accel kvm -display none \
-			-no-user-config -nodefaults \
-			-device isa-debug-exit,iobase=0xf4,iosize=1 \
-			-drive file="$rundir/probe.bin",format=raw,if=floppy \
-			-boot a </dev/null >/dev/null 2>&1 || st=$?
-		[ $st -eq 1 ] && r=kvm
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		why="no usable /dev/kvm"
+	else
+		out=$(VM_ACCEL=kvm VM_BOOT_TIMEOUT=20 VM_TIMEOUT=30 VM_RW_DIR= \
+			VM_LOG="$rundir/probe.log" VM_VERBOSE=0 VM_PROBING=1 \
+			"$0" 'echo VM-KVM-PROBE-OK' 2>"$rundir/probe.err") || st=$?
+		if [ $st -eq 0 ] && [ "$out" = VM-KVM-PROBE-OK ]; then
+			why=
+		else
+			why=$(grep -a '^vm-run: ' "$rundir/probe.err" | tail -n 1 |
+				sed 's/^vm-run: //; s/; serial log:.*//')
+			why=${why:-exit status $st}
+		fi
 	fi
-	printf '%s\n%s\n' "$boot_id" "$r" > "$cache"
-	echo $r
+	mkdir -p "$accel_cache"
+	if [ -z "$why" ]; then
+		printf '%s\nkvm\nthe kernel boots under kvm\n' "$boot_id" > "$cache"
+	else
+		printf '%s\ntcg\nkvm: %s\n' "$boot_id" "$why" > "$cache"
+		echo "vm-run: not using KVM ($why); using TCG" >&2
+	fi
+	sed -n 2p "$cache"
 }
-[ "$accel" = auto ] && accel=$(probe_kvm)
+accel_why=
+if [ "$accel" = auto ]; then
+	accel_entry=$accel_cache/$(sha1sum < "$kernel" | cut -d' ' -f1)
+	accel=$(probe_kvm "$accel_entry")
+	accel_why=" (auto: $(sed -n 3p "$accel_entry"))"
+fi
 case "$accel" in
 kvm) cpu=host ;;
 tcg) cpu=max ;;
 *) die "VM_ACCEL must be tcg, kvm or auto" ;;
 esac
+if [ "$accel" = kvm ]; then
+	boot_timeout=${VM_BOOT_TIMEOUT:-20}
+else
+	boot_timeout=${VM_BOOT_TIMEOUT:-240}
+fi
+[ -n "${VM_PROBING:-}" ] || echo "$accel$accel_why" > "$accel_used"
 
 append="console=ttyS0 panic=-1 quiet loglevel=4"
 append+=" root=/dev/root rootfstype=9p ro"
@@ -154,19 +195,67 @@ filter='
 	}
 	show || verbose { print; fflush() }'
 
+# qemu runs in the background, its console and its own messages in one
+# log that is shown as it grows; the loop below ends it as soon as it
+# reports an internal error (KVM's "emulation failure" leaves the VM
+# paused, not ended), when the kernel has not reached the command within
+# $boot_timeout seconds, or after $timeout seconds in all.
+serial=$rundir/serial.log
+: > "$serial"
+qemu_fatal='KVM internal error|emulation failure|kvm run failed'
 start=$(date +%s)
+"${qemu[@]}" </dev/null >"$serial" 2>&1 &
+qpid=$!
+tail -s 0.2 -n +1 -f --pid=$qpid "$serial" |
+	awk -v verbose="${VM_VERBOSE:-0}" "$filter" &
+tailpid=$!
+
+ended=
+booted=
+while kill -0 "$qpid" 2>/dev/null; do
+	elapsed=$(($(date +%s) - start))
+	if grep -aqE "$qemu_fatal" "$serial"; then
+		ended=internal
+	elif [ -z "$booted" ]; then
+		if grep -aq 'VM-CMD-START' "$serial"; then
+			booted=1
+		elif [ "$elapsed" -ge "$boot_timeout" ]; then
+			ended=boot
+		fi
+	fi
+	[ "$elapsed" -lt "$timeout" ] || ended=${ended:-timeout}
+	[ -z "$ended" ] || break
+	sleep 0.2
+done
 st=0
-timeout --foreground -k 10 "$timeout" "${qemu[@]}" </dev/null |
-	tee "$rundir/serial.log" |
-	awk -v verbose="${VM_VERBOSE:-0}" "$filter" || st=$?
+if [ -n "$ended" ]; then
+	# the rest of qemu's report, which comes in several writes
+	[ "$ended" != internal ] || sleep 0.5
+	kill -TERM "$qpid" 2>/dev/null || true
+	sleep 1
+	kill -KILL "$qpid" 2>/dev/null || true
+fi
+wait "$qpid" 2>/dev/null || st=$?
+qpid=
+wait "$tailpid" 2>/dev/null || true
+tailpid=
 end=$(date +%s)
 mkdir -p "$(dirname "$log")"
-tr -d '\r' < "$rundir/serial.log" > "$log"
+tr -d '\r' < "$serial" > "$log"
 
-if [ $st -eq 124 ] || [ $st -eq 137 ]; then
-	echo "vm-run: TIMEOUT after ${timeout}s (VM_TIMEOUT); serial log: $log" >&2
-	exit 124
-fi
+case "$ended" in
+timeout)
+	echo "vm-run: TIMEOUT after ${timeout}s (VM_TIMEOUT, $accel); serial log: $log" >&2
+	exit 124 ;;
+internal)
+	[ "${VM_VERBOSE:-0}" != 0 ] || grep -aE "$qemu_fatal" "$log" | head -n 5 >&2
+	echo "vm-run: qemu stopped the VM with an internal error under $accel after $((end - start))s ($(grep -aoE "($qemu_fatal).*" "$log" | head -n 3 | paste -sd';' | sed 's/;/; /g')); serial log: $log" >&2
+	exit 125 ;;
+boot)
+	[ "${VM_VERBOSE:-0}" != 0 ] || tail -n 20 "$log" >&2
+	echo "vm-run: the kernel did not reach the command within ${boot_timeout}s under $accel (VM_BOOT_TIMEOUT); serial log: $log" >&2
+	exit 125 ;;
+esac
 
 status=$(grep -ao 'VM-EXIT-STATUS=[0-9]*$' "$log" | tail -n 1 | cut -d= -f2 || true)
 bad=$(grep -aE '^(BUG: |Oops: |WARNING: CPU: |kernel BUG at |Kernel panic - not syncing|general protection fault|UBSAN: |KASAN: |INFO: task .* blocked)' "$log" || true)
@@ -178,9 +267,10 @@ if [ -z "$status" ]; then
 		echo "---" >&2
 	fi
 	if grep -aq 'Kernel panic' "$log"; then
-		echo "vm-run: KERNEL PANIC; serial log: $log" >&2
+		echo "vm-run: KERNEL PANIC ($accel); serial log: $log" >&2
 	else
-		echo "vm-run: the VM ended without an exit status (qemu status $st); serial log: $log" >&2
+		qerr=$(grep -a -m1 '^qemu-system-[a-z0-9_]*: ' "$log" | cut -c1-160 || true)
+		echo "vm-run: the VM ended without an exit status (qemu status $st, $accel${qerr:+; $qerr}); serial log: $log" >&2
 	fi
 	exit 125
 fi
