@@ -6,7 +6,9 @@
  * matches, in the order of the virtio specification, with the Toeplitz
  * hash.  Every header is read with skb_header_pointer(): nothing is read
  * beyond the packet, and a header the packet does not hold in full counts
- * as absent.
+ * as absent.  The packet ends where its IP length field says (the end of
+ * the frame when that comes first): Ethernet padding after a short
+ * datagram is not part of it.
  */
 
 #include <linux/ethtool.h>
@@ -70,11 +72,25 @@ static void tun_vnet_hash_set_input(struct tun_vnet_hash_input *input,
 	input->report = report;
 }
 
-/* Both ports of a TCP or UDP header at @offset, or NULL if truncated. */
+/* Both ports of a TCP or UDP header at @offset, or NULL if the packet
+ * ends at @end before them.
+ */
 static const __be16 *tun_vnet_hash_ports(const struct sk_buff *skb,
-					 unsigned int offset, __be16 *buf)
+					 unsigned int offset, unsigned int end,
+					 __be16 *buf)
 {
+	if (offset + 2 * sizeof(*buf) > end)
+		return NULL;
 	return skb_header_pointer(skb, offset, 2 * sizeof(*buf), buf);
+}
+
+/* Where the IP packet at @offset ends: @len bytes on, or at the end of the
+ * frame if that comes first.
+ */
+static unsigned int tun_vnet_hash_end(const struct sk_buff *skb,
+				      unsigned int offset, unsigned int len)
+{
+	return offset + min(len, skb->len - offset);
 }
 
 static void tun_vnet_hash_classify_ipv4(const struct sk_buff *skb,
@@ -85,17 +101,20 @@ static void tun_vnet_hash_classify_ipv4(const struct sk_buff *skb,
 	const struct iphdr *iph;
 	struct iphdr iph_buf;
 	__be16 ports_buf[2];
+	unsigned int end;
 	u8 report;
 
 	iph = skb_header_pointer(skb, offset, sizeof(iph_buf), &iph_buf);
-	if (!iph || iph->version != 4 || iph->ihl < 5 ||
-	    offset + iph->ihl * 4 > skb->len)
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return;
+	end = tun_vnet_hash_end(skb, offset, ntohs(iph->tot_len));
+	if (offset + iph->ihl * 4 > end)
 		return;
 
 	/* No fragment has a TCP or UDP header, the first one included. */
 	if (!ip_is_fragment(iph) &&
 	    (iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP))
-		ports = tun_vnet_hash_ports(skb, offset + iph->ihl * 4,
+		ports = tun_vnet_hash_ports(skb, offset + iph->ihl * 4, end,
 					    ports_buf);
 
 	report = tun_vnet_hash_pick(types, iph->protocol, ports,
@@ -173,29 +192,30 @@ static void tun_vnet_hash_hao(const struct sk_buff *skb, unsigned int offset,
 
 /*
  * Walk the extension headers from @nexthdr at @offset to a TCP or UDP
- * header.  Only a header the packet holds in full counts.  ESP, No Next
- * Header, any other protocol, a truncated header or a chain longer than
- * TUN_VNET_HASH_MAX_EXT_HDRS end the walk without a TCP or UDP header, and
- * so does a Fragment header anywhere in the chain: no fragment, not even
- * the first, has one for these rules.
+ * header.  Only a header the packet, which ends at @end, holds in full
+ * counts.  ESP, No Next Header, any other protocol, a truncated header or a
+ * chain longer than TUN_VNET_HASH_MAX_EXT_HDRS end the walk without a TCP
+ * or UDP header.  So does a Fragment header: no fragment, not even the
+ * first, has one for these rules, and nothing after it is looked at.  In
+ * a later fragment those bytes are payload, and the Home Address option
+ * and the Type 2 Routing Header are per-fragment headers, before it
+ * (RFC 8200 section 4.5, RFC 6275 section 6.3): every fragment of a
+ * datagram gets the same src', dst' and hash.
  */
 static void tun_vnet_hash_walk_ipv6(const struct sk_buff *skb,
-				    unsigned int offset, u8 nexthdr,
-				    struct tun_vnet_hash_ipv6 *walk)
+				    unsigned int offset, unsigned int end,
+				    u8 nexthdr, struct tun_vnet_hash_ipv6 *walk)
 {
 	const struct ipv6_opt_hdr *hdr;
 	struct ipv6_opt_hdr hdr_buf;
-	bool fragment = false;
 	unsigned int i, len;
 
 	for (i = 0; ; i++) {
 		switch (nexthdr) {
 		case NEXTHDR_TCP:
 		case NEXTHDR_UDP:
-			if (!fragment) {
-				walk->l4_proto = nexthdr;
-				walk->l4_offset = offset;
-			}
+			walk->l4_proto = nexthdr;
+			walk->l4_offset = offset;
 			return;
 		case NEXTHDR_HOP:
 		case NEXTHDR_ROUTING:
@@ -208,7 +228,8 @@ static void tun_vnet_hash_walk_ipv6(const struct sk_buff *skb,
 			return;
 		}
 
-		if (i == TUN_VNET_HASH_MAX_EXT_HDRS)
+		if (i == TUN_VNET_HASH_MAX_EXT_HDRS ||
+		    offset + sizeof(hdr_buf) > end)
 			return;
 		hdr = skb_header_pointer(skb, offset, sizeof(hdr_buf),
 					 &hdr_buf);
@@ -220,13 +241,13 @@ static void tun_vnet_hash_walk_ipv6(const struct sk_buff *skb,
 			len = ipv6_authlen(hdr);
 		else
 			len = ipv6_optlen(hdr);
-		if (offset + len > skb->len)
+		if (offset + len > end)
 			return;
 
 		walk->has_ext = true;
 		if (nexthdr == NEXTHDR_FRAGMENT)
-			fragment = true;
-		else if (nexthdr == NEXTHDR_ROUTING)
+			return;
+		if (nexthdr == NEXTHDR_ROUTING)
 			tun_vnet_hash_rh2(skb, offset, walk);
 		else if (nexthdr == NEXTHDR_DEST)
 			tun_vnet_hash_hao(skb, offset, len, walk);
@@ -246,16 +267,24 @@ static void tun_vnet_hash_classify_ipv6(const struct sk_buff *skb,
 	const struct ipv6hdr *ip6h;
 	struct ipv6hdr ip6h_buf;
 	__be16 ports_buf[2];
+	unsigned int end;
 	u8 report, ip;
 
 	ip6h = skb_header_pointer(skb, offset, sizeof(ip6h_buf), &ip6h_buf);
 	if (!ip6h || ip6h->version != 6)
 		return;
 
-	tun_vnet_hash_walk_ipv6(skb, offset + sizeof(*ip6h), ip6h->nexthdr,
-				&walk);
+	/* A payload length of 0 is a jumbogram's: the frame's end is its end. */
+	end = skb->len;
+	if (ip6h->payload_len)
+		end = tun_vnet_hash_end(skb, offset, sizeof(*ip6h) +
+					ntohs(ip6h->payload_len));
+
+	tun_vnet_hash_walk_ipv6(skb, offset + sizeof(*ip6h), end,
+				ip6h->nexthdr, &walk);
 	if (walk.l4_proto)
-		ports = tun_vnet_hash_ports(skb, walk.l4_offset, ports_buf);
+		ports = tun_vnet_hash_ports(skb, walk.l4_offset, end,
+					    ports_buf);
 
 	/* The _EX types apply only to packets with extension headers, over
 	 * src' and dst'; the plain types otherwise or when none of them

@@ -154,6 +154,10 @@ enum vnet_hash_ext {
  * @proto: protocol of the L4 header written after the IP headers
  * @l4_len: bytes of that L4 header in the frame, 0 for all of it
  * @cut: bytes removed from the end of the frame
+ * @outside: bytes at the end of the frame that the IP length field leaves
+ *           out, as Ethernet padding of a short datagram
+ * @over: bytes the IP length field counts beyond the end of the frame
+ * @jumbo: the IPv6 payload length is 0, as in a jumbogram
  * @ext: IPv6 extension headers, up to %VH_EXT_END
  * @expect_l4: %IPPROTO_TCP or %IPPROTO_UDP when the rules see a TCP or UDP
  *             header, 0 when they see none
@@ -174,6 +178,9 @@ struct vnet_hash_shape {
 	u8 proto;
 	u8 l4_len;
 	u8 cut;
+	u8 outside;
+	u8 over;
+	bool jumbo;
 	u8 ext[VH_EXT_MAX];
 	u8 expect_l4;
 	bool expect_ext;
@@ -389,6 +396,12 @@ static const struct vnet_hash_shape vh_ipv6_esp = {
 	.proto = IPPROTO_TCP, .ext = { VH_EXT_ESP },
 };
 
+/* Nor is No Next Header. */
+static const struct vnet_hash_shape vh_ipv6_nonxt = {
+	.name = "ipv6_nonxt_only_no_ext_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_NONXT },
+};
+
 static const struct vnet_hash_shape vh_ipv6_hbh_nonxt = {
 	.name = "ipv6_hbh_nonxt_ends_walk_no_l4", .l3 = VH_IPV6,
 	.proto = IPPROTO_TCP, .ext = { VH_EXT_HBH, VH_EXT_NONXT },
@@ -414,19 +427,95 @@ static const struct vnet_hash_shape vh_ipv6_hao_frag_udp = {
 	.expect_ext = true, .expect_hao = true,
 };
 
-/* A Home Address or Type 2 Routing Header behind a Fragment header still
- * substitutes: the walk goes on past the Fragment header.
+/* Decision (the walk ends at a Fragment header): what follows it is not
+ * looked at.  In a later fragment it is payload, which must not pose as a
+ * Home Address option or a Type 2 Routing Header.
  */
 static const struct vnet_hash_shape vh_ipv6_frag_hao_tcp = {
-	.name = "ipv6_frag_then_hao_tcp_no_l4", .l3 = VH_IPV6,
+	.name = "ipv6_frag_then_hao_ignored_no_l4", .l3 = VH_IPV6,
 	.proto = IPPROTO_TCP, .ext = { VH_EXT_FRAG_FIRST, VH_EXT_HAO },
-	.expect_ext = true, .expect_hao = true,
+	.expect_ext = true,
 };
 
 static const struct vnet_hash_shape vh_ipv6_frag_later_rh2_udp = {
-	.name = "ipv6_frag_later_then_rh2_udp_no_l4", .l3 = VH_IPV6,
+	.name = "ipv6_frag_later_then_rh2_ignored_no_l4", .l3 = VH_IPV6,
 	.proto = IPPROTO_UDP, .ext = { VH_EXT_FRAG_LATER, VH_EXT_RH2 },
+	.expect_ext = true,
+};
+
+/* A chain that would end in ESP after the Fragment header: still one with
+ * extension headers, the Fragment header is one.
+ */
+static const struct vnet_hash_shape vh_ipv6_rh2_frag_esp = {
+	.name = "ipv6_rh2_frag_then_esp_ext_rh2_kept", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP,
+	.ext = { VH_EXT_RH2, VH_EXT_FRAG_LATER, VH_EXT_ESP },
 	.expect_ext = true, .expect_rh2 = true,
+};
+
+/* Decision (the packet's extent): the IP length field bounds the packet;
+ * the bytes after it, here the real headers, are padding.
+ */
+static const struct vnet_hash_shape vh_ipv4_udp_ports_outside = {
+	.name = "ipv4_udp_ports_in_padding_no_l4", .l3 = VH_IPV4,
+	.proto = IPPROTO_UDP, .outside = 8,
+};
+
+static const struct vnet_hash_shape vh_ipv4_tcp_half_ports_outside = {
+	.name = "ipv4_datagram_ends_in_tcp_ports_no_l4", .l3 = VH_IPV4,
+	.proto = IPPROTO_TCP, .outside = 18,
+};
+
+static const struct vnet_hash_shape vh_ipv4_tcp_padded = {
+	.name = "ipv4_tcp_ports_then_padding_tcp", .l3 = VH_IPV4,
+	.proto = IPPROTO_TCP, .outside = 16, .expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_options_outside = {
+	.name = "ipv4_options_past_total_length_no_hash", .l3 = VH_IPV4,
+	.ihl = 6, .proto = IPPROTO_TCP, .outside = 20 + 4,
+	.expect_no_ip = true,
+};
+
+static const struct vnet_hash_shape vh_ipv4_tcp_over = {
+	.name = "ipv4_total_length_past_frame_tcp", .l3 = VH_IPV4,
+	.proto = IPPROTO_TCP, .over = 100, .expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_tcp_trunc_over = {
+	.name = "ipv4_total_length_past_truncated_tcp_no_l4", .l3 = VH_IPV4,
+	.proto = IPPROTO_TCP, .l4_len = 3, .over = 17,
+};
+
+static const struct vnet_hash_shape vh_ipv4_udp_outside_raw = {
+	.name = "ipv4_udp_ports_in_padding_raw_no_l4", .l3 = VH_IPV4,
+	.raw = true, .proto = IPPROTO_UDP, .outside = 8,
+};
+
+static const struct vnet_hash_shape vh_ipv6_udp_ports_outside = {
+	.name = "ipv6_udp_ports_in_padding_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_UDP, .outside = 6,
+};
+
+static const struct vnet_hash_shape vh_ipv6_hbh_outside = {
+	.name = "ipv6_hbh_in_padding_not_ext", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_HBH }, .outside = 20 + 4,
+};
+
+static const struct vnet_hash_shape vh_ipv6_hao_tcp_outside = {
+	.name = "ipv6_hao_then_tcp_in_padding_ex_no_l4", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .ext = { VH_EXT_HAO }, .outside = 20,
+	.expect_ext = true, .expect_hao = true,
+};
+
+static const struct vnet_hash_shape vh_ipv6_tcp_jumbo = {
+	.name = "ipv6_payload_length_0_frame_end_tcp", .l3 = VH_IPV6,
+	.proto = IPPROTO_TCP, .jumbo = true, .expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv6_udp_over = {
+	.name = "ipv6_payload_length_past_frame_udp", .l3 = VH_IPV6,
+	.proto = IPPROTO_UDP, .over = 200, .expect_l4 = IPPROTO_UDP,
 };
 
 /* Only an extension header the packet holds in full counts: a first
@@ -538,10 +627,16 @@ static const struct vnet_hash_shape * const vh_shapes[] = {
 	&vh_ipv6_hao_rh2_udp, &vh_ipv6_hao_rh2_other, &vh_ipv6_rh0_tcp,
 	&vh_ipv6_rh2_segleft0_tcp, &vh_ipv6_dstopt_tcp, &vh_ipv6_hbh_tcp,
 	&vh_ipv6_hbh_udp, &vh_ipv6_ah_tcp, &vh_ipv6_mobility_udp,
-	&vh_ipv6_hbh_esp, &vh_ipv6_esp, &vh_ipv6_hbh_nonxt,
+	&vh_ipv6_hbh_esp, &vh_ipv6_esp, &vh_ipv6_nonxt, &vh_ipv6_hbh_nonxt,
 	&vh_ipv6_frag_first_tcp, &vh_ipv6_frag_later_udp,
 	&vh_ipv6_hao_frag_udp, &vh_ipv6_frag_hao_tcp,
-	&vh_ipv6_frag_later_rh2_udp, &vh_ipv6_first_ext_trunc,
+	&vh_ipv6_frag_later_rh2_udp, &vh_ipv6_rh2_frag_esp,
+	&vh_ipv4_udp_ports_outside, &vh_ipv4_tcp_half_ports_outside,
+	&vh_ipv4_tcp_padded, &vh_ipv4_options_outside, &vh_ipv4_tcp_over,
+	&vh_ipv4_tcp_trunc_over, &vh_ipv4_udp_outside_raw,
+	&vh_ipv6_udp_ports_outside, &vh_ipv6_hbh_outside,
+	&vh_ipv6_hao_tcp_outside, &vh_ipv6_tcp_jumbo, &vh_ipv6_udp_over,
+	&vh_ipv6_first_ext_trunc,
 	&vh_ipv4_ihl_trunc, &vh_ipv6_chain_trunc, &vh_ipv6_chain_max,
 	&vh_ipv6_chain_long, &vh_ipv6_tcp_vlan, &vh_ipv6_hao_rh2_tcp_qinq,
 	&vh_ipv6_udp_hwaccel, &vh_ipv6_tcp_raw, &vh_ipv6_udp_raw,
@@ -704,7 +799,7 @@ static void vh_build(struct vnet_hash_frame *f,
 {
 	static const u8 dmac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
 	static const u8 smac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
-	unsigned int l3, ihl, i;
+	unsigned int l3, ihl, i, end;
 	u8 *p;
 
 	memset(f, 0, sizeof(*f));
@@ -767,13 +862,16 @@ static void vh_build(struct vnet_hash_frame *f,
 	}
 
 	f->len -= shape->cut;
+	/* Where the length field says the IP packet ends */
+	end = f->len - shape->outside + shape->over;
 	if (shape->l3 == VH_IPV4) {
 		struct iphdr *iph = (struct iphdr *)(f->data + l3);
 
-		iph->tot_len = htons(f->len - l3);
+		iph->tot_len = htons(end - l3);
 		iph->check = ip_fast_csum(iph, iph->ihl);
 	} else if (shape->l3 == VH_IPV6) {
-		put_unaligned_be16(f->len - l3 - sizeof(struct ipv6hdr),
+		put_unaligned_be16(shape->jumbo ? 0 :
+				   end - l3 - sizeof(struct ipv6hdr),
 				   f->data + l3 + 4);
 	}
 }
@@ -1140,6 +1238,12 @@ static const struct vnet_hash_rule_case vh_rule_cases[] = {
 	{ "decision_ext_esp_ends_walk", &vh_ipv6_hbh_esp, HT_ALL,
 	  HR_IPV6_EX },
 	{ "decision_ext_esp_not_ext_header", &vh_ipv6_esp, HT_ALL, HR_IPV6 },
+	{ "decision_ext_esp_alone_ex_types_only", &vh_ipv6_esp, HT_EX,
+	  HR_NONE },
+	{ "decision_ext_nonxt_not_ext_header", &vh_ipv6_nonxt, HT_ALL,
+	  HR_IPV6 },
+	{ "decision_ext_nonxt_alone_ex_types_only", &vh_ipv6_nonxt, HT_EX,
+	  HR_NONE },
 	{ "decision_ext_nonxt_ends_walk", &vh_ipv6_hbh_nonxt, HT_ALL,
 	  HR_IPV6_EX },
 	{ "decision_ext_truncated_chain", &vh_ipv6_chain_trunc, HT_ALL,
@@ -1171,10 +1275,42 @@ static const struct vnet_hash_rule_case vh_rule_cases[] = {
 	  HR_IPV6_EX },
 	{ "decision_frag_ipv6_hao_kept", &vh_ipv6_hao_frag_udp, HT_ALL,
 	  HR_IPV6_EX },
-	{ "decision_frag_ipv6_hao_after_frag", &vh_ipv6_frag_hao_tcp, HT_ALL,
-	  HR_IPV6_EX },
-	{ "decision_frag_ipv6_rh2_after_later_frag",
+	/* Decision (the walk ends at a Fragment header) */
+	{ "decision_frag_ipv6_hao_after_frag_ignored", &vh_ipv6_frag_hao_tcp,
+	  HT_ALL, HR_IPV6_EX },
+	{ "decision_frag_ipv6_rh2_after_later_frag_ignored",
 	  &vh_ipv6_frag_later_rh2_udp, HT_ALL, HR_IPV6_EX },
+	{ "decision_frag_ipv6_rh2_before_frag_kept", &vh_ipv6_rh2_frag_esp,
+	  HT_ALL, HR_IPV6_EX },
+	{ "decision_frag_ipv6_ext_despite_esp_after", &vh_ipv6_rh2_frag_esp,
+	  HT_IP_EX, HR_IPV6_EX },
+	/* Decision (the packet's extent) */
+	{ "decision_extent_ipv4_udp_ports_in_padding",
+	  &vh_ipv4_udp_ports_outside, HT_ALL, HR_IPV4 },
+	{ "decision_extent_ipv4_ends_in_tcp_ports",
+	  &vh_ipv4_tcp_half_ports_outside, HT_ALL, HR_IPV4 },
+	{ "decision_extent_ipv4_tcp_ports_then_padding", &vh_ipv4_tcp_padded,
+	  HT_ALL, HR_TCPV4 },
+	{ "decision_extent_ipv4_options_past_total_length",
+	  &vh_ipv4_options_outside, HT_ALL, HR_NONE },
+	{ "decision_extent_ipv4_frame_end_bounds", &vh_ipv4_tcp_over, HT_ALL,
+	  HR_TCPV4 },
+	{ "decision_extent_ipv4_frame_end_bounds_truncated",
+	  &vh_ipv4_tcp_trunc_over, HT_ALL, HR_IPV4 },
+	{ "decision_extent_ipv4_raw_udp_ports_in_padding",
+	  &vh_ipv4_udp_outside_raw, HT_ALL, HR_IPV4 },
+	{ "decision_extent_ipv6_udp_ports_in_padding",
+	  &vh_ipv6_udp_ports_outside, HT_ALL, HR_IPV6 },
+	{ "decision_extent_ipv6_hbh_in_padding", &vh_ipv6_hbh_outside, HT_ALL,
+	  HR_IPV6 },
+	{ "decision_extent_ipv6_hbh_in_padding_ex_only", &vh_ipv6_hbh_outside,
+	  HT_EX, HR_NONE },
+	{ "decision_extent_ipv6_tcp_in_padding_after_hao",
+	  &vh_ipv6_hao_tcp_outside, HT_ALL, HR_IPV6_EX },
+	{ "decision_extent_ipv6_jumbo_frame_end", &vh_ipv6_tcp_jumbo, HT_ALL,
+	  HR_TCPV6 },
+	{ "decision_extent_ipv6_frame_end_bounds", &vh_ipv6_udp_over, HT_ALL,
+	  HR_UDPV6 },
 	{ "decision_ext_truncated_first_header", &vh_ipv6_first_ext_trunc,
 	  HT_ALL, HR_IPV6 },
 	{ "ipv4_ihl_past_end", &vh_ipv4_ihl_trunc, HT_ALL, HR_NONE },

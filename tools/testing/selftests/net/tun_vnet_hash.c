@@ -385,6 +385,7 @@ struct hash_case {
 	uint16_t ipv4_frag;
 	bool l4_trunc;
 	uint8_t l4_len;
+	uint8_t outside;
 	uint8_t ext[FRAME_MAX_EXT];
 	int n_ext;
 	uint32_t types;
@@ -432,6 +433,15 @@ static const struct hash_case ipv4_cases[] = {
 	  .types = ALL, .report = R_UDP4 },
 	{ "tcp4 no l4", V4, TCP, .l4_trunc = true, .l4_len = 0,
 	  .types = ALL, .report = R_IPV4 },
+	/* The total length ends the packet: what follows is padding. */
+	{ "udp4 2 bytes of l4 then padding", V4, UDP, .l4_trunc = true,
+	  .l4_len = 8, .outside = 6, .types = ALL, .report = R_IPV4 },
+	{ "tcp4 ends before l4, padded", V4, TCP, .outside = 28,
+	  .types = ALL, .report = R_IPV4 },
+	{ "tcp4 ports then padding", V4, TCP, .outside = 24, .types = ALL,
+	  .report = R_TCP4 },
+	{ "udp4 padded after payload", V4, UDP, .outside = 4, .types = ALL,
+	  .report = R_UDP4 },
 };
 
 static const struct hash_case vlan_cases[] = {
@@ -471,6 +481,16 @@ static const struct hash_case ipv6_cases[] = {
 	  .report = R_IPV6 },
 	{ "no next header", V6, TCP, EXT(FRAME_EXT_NONE), .types = ALL,
 	  .report = R_IPV6 },
+	{ "esp6 ex types only", V6, TCP, EXT(FRAME_EXT_ESP), .types = ONLY_EX,
+	  .report = R_NONE },
+	/* The payload length ends the packet: what follows is padding. */
+	{ "udp6 ends in l4, padded", V6, UDP, .outside = 14,
+	  .types = ALL, .report = R_IPV6 },
+	/* Payload length 0 is a jumbogram's: the frame's end bounds it. */
+	{ "udp6 payload length 0", V6, UDP, .outside = 16, .types = ALL,
+	  .report = R_UDP6 },
+	{ "tcp6 ports then padding", V6, TCP, .outside = 24, .types = ALL,
+	  .report = R_TCP6 },
 };
 
 static const struct hash_case ipv6_ext_cases[] = {
@@ -497,6 +517,19 @@ static const struct hash_case ipv6_ext_cases[] = {
 	  .report = R_IP_EX },
 	{ "fragment tcp6 no ex", V6, TCP, EXT(FRAME_EXT_FRAG),
 	  .types = NO_EX, .report = R_IPV6 },
+	/* The walk ends at a Fragment header: no src' or dst' after it. */
+	{ "fragment hao tcp6", V6, TCP,
+	  EXT(FRAME_EXT_FRAG, FRAME_EXT_DEST_HAO), .types = ALL,
+	  .report = R_IP_EX },
+	{ "fragment rh2 udp6", V6, UDP, EXT(FRAME_EXT_FRAG, FRAME_EXT_RH2),
+	  .types = T_UDP_EX | T_IP_EX, .report = R_IP_EX },
+	{ "rh2 fragment udp6", V6, UDP, EXT(FRAME_EXT_RH2, FRAME_EXT_FRAG),
+	  .types = ALL, .report = R_IP_EX },
+	{ "hop tcp6 in padding", V6, TCP, EXT(FRAME_EXT_HOP), .outside = 32,
+	  .types = ALL, .report = R_IPV6 },
+	{ "hao tcp6 ends before l4, padded", V6, TCP,
+	  EXT(FRAME_EXT_DEST_HAO), .outside = 28, .types = ALL,
+	  .report = R_IP_EX },
 	{ "hop esp", V6, TCP, EXT(FRAME_EXT_HOP, FRAME_EXT_ESP),
 	  .types = ALL, .report = R_IP_EX },
 	{ "dstopts no next", V6, UDP, EXT(FRAME_EXT_DEST, FRAME_EXT_NONE),
@@ -552,6 +585,7 @@ static void case_spec(const struct hash_case *c, struct frame_spec *s)
 	s->l4proto = c->l4proto;
 	s->l4_trunc = c->l4_trunc;
 	s->l4_len = c->l4_len;
+	s->outside = c->outside;
 	s->ipv4_optlen = c->ipv4_optlen;
 	s->ipv4_frag = c->ipv4_frag;
 	memcpy(s->ext, c->ext, sizeof(s->ext));

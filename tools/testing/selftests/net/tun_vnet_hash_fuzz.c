@@ -534,7 +534,7 @@ static void frame_random(struct frame *f, uint32_t *state, bool valid)
 		size_t l3 = f->l3_off;
 		uint32_t m = flow_random(state);
 
-		switch (m % 8) {
+		switch (m % 9) {
 		case 0:		/* truncated anywhere */
 			f->len = f->len ? flow_random(state) % f->len : 0;
 			break;
@@ -585,6 +585,20 @@ static void frame_random(struct frame *f, uint32_t *state, bool valid)
 			f->l3_off += 4 * tags;
 			break;
 		}
+		case 7: {	/* padding the IP length field leaves out */
+			size_t pad = 1 + (m >> 8) % 64, p;
+
+			if (f->len + pad > 1514)
+				break;
+			for (p = 0; p < pad; p++)
+				f->data[f->len + p] = flow_random(state);
+			f->len += pad;
+			break;
+		}
+		case 8:		/* an IPv4 total length that lies */
+			if (f->len >= l3 + 4 && f->l3_proto == ETH_P_IP)
+				frame_put_be16(f->data + l3 + 2, m >> 16);
+			break;
 		default:	/* IPv4 in IPv6's clothes and back */
 			if (f->len > l3)
 				f->data[l3] ^= 0x20;

@@ -21,7 +21,10 @@
  *   (44), Destination Options (60), AH (51, (len + 2) * 4 bytes) and
  *   Mobility (135).  ESP (50) and No Next Header (59) end the walk with
  *   no L4 header, and so do a truncated chain and one that needs more
- *   than ORACLE_MAX_EXT_HDRS headers.  A Fragment header means no L4.
+ *   than ORACLE_MAX_EXT_HDRS headers.  ESP and No Next Header alone do not
+ *   make a packet one with extension headers.  The walk ends at a
+ *   Fragment header: it counts as an extension header, nothing after it
+ *   is looked at (no src', dst' or L4 header from there).
  * - A Home Address option (0xc9, 16 bytes) in a Destination Options
  *   header gives src'; a type 2 Routing header (Hdr Ext Len 2, Segments
  *   Left 1) gives dst'.
@@ -29,8 +32,10 @@
  * - The _EX types apply only to a packet with an extension header;
  *   otherwise, or when none of them is enabled, the plain IPv6 types
  *   apply with the plain addresses.
- * A frame is considered up to its last byte: the frames of the tests are
- * built with consistent length fields.
+ * - The packet ends where its IP length field says: IPv4 total length,
+ *   IPv6 40 + payload length (0, a jumbogram: the end of the frame), or
+ *   at the end of the frame if that comes first.  A header, the IP header
+ *   itself included, that does not fit before that end is absent.
  */
 #ifndef TUN_VNET_HASH_ORACLE_H
 #define TUN_VNET_HASH_ORACLE_H
@@ -183,6 +188,8 @@ static inline void oracle_classify_ipv4(const uint8_t *ip, size_t len,
 
 	if (len < 20 || ip[0] >> 4 != 4)
 		return;
+	if (oracle_get_be16(ip + 2) < len)
+		len = oracle_get_be16(ip + 2);
 	ihl = (ip[0] & 0xf) * 4;
 	if (ihl < 20 || ihl > len)
 		return;
@@ -232,13 +239,15 @@ static inline void oracle_classify_ipv6(const uint8_t *ip, size_t len,
 					struct oracle_input *in)
 {
 	const uint8_t *saddr_ex, *daddr_ex, *ports = NULL;
-	bool has_ext = false, frag = false;
+	bool has_ext = false;
 	uint8_t nexthdr, l4proto = 0;
 	size_t off = 40, hlen;
 	int walked;
 
 	if (len < 40 || ip[0] >> 4 != 6)
 		return;
+	if (oracle_get_be16(ip + 4) && 40u + oracle_get_be16(ip + 4) < len)
+		len = 40u + oracle_get_be16(ip + 4);
 	saddr_ex = ip + 8;
 	daddr_ex = ip + 24;
 	nexthdr = ip[6];
@@ -246,7 +255,7 @@ static inline void oracle_classify_ipv6(const uint8_t *ip, size_t len,
 	for (walked = 0; ; walked++) {
 		if (nexthdr == ORACLE_NEXTHDR_TCP ||
 		    nexthdr == ORACLE_NEXTHDR_UDP) {
-			if (!frag && len - off >= 4) {
+			if (len - off >= 4) {
 				l4proto = nexthdr;
 				ports = ip + off;
 			}
@@ -272,7 +281,7 @@ static inline void oracle_classify_ipv6(const uint8_t *ip, size_t len,
 
 		has_ext = true;
 		if (nexthdr == ORACLE_NEXTHDR_FRAGMENT) {
-			frag = true;
+			break;	/* nothing after it is looked at */
 		} else if (nexthdr == ORACLE_NEXTHDR_DEST) {
 			const uint8_t *hao = oracle_find_hao(ip + off, hlen);
 

@@ -69,6 +69,8 @@ enum frame_ext {
  * @n_ext: entries of @ext in use
  * @hao: address of the Home Address option
  * @rh2: address of the Type 2 Routing header
+ * @outside: bytes at the end of the frame that the IP length field leaves
+ *           out, as Ethernet padding of a short datagram would be
  * @seq: written in the payload, to tell frames apart
  */
 struct frame_spec {
@@ -87,6 +89,7 @@ struct frame_spec {
 	int n_ext;
 	uint8_t hao[16];
 	uint8_t rh2[16];
+	uint8_t outside;
 	uint32_t seq;
 };
 
@@ -294,7 +297,7 @@ static inline void frame_build(struct frame *f, const struct frame_spec *s)
 		}
 		frame_put_l4(f, s);
 		ip = f->data + ip_off;
-		frame_put_be16(ip + 2, f->len - ip_off);
+		frame_put_be16(ip + 2, f->len - s->outside - ip_off);
 		frame_put_be16(ip + 10, frame_ipv4_csum(ip, ihl));
 	} else if (s->ethertype == ETH_P_IPV6) {
 		ip = frame_put(f, 40);
@@ -308,7 +311,8 @@ static inline void frame_build(struct frame *f, const struct frame_spec *s)
 				      frame_ext_nexthdr(s->ext[i + 1]) :
 				      s->l4proto);
 		frame_put_l4(f, s);
-		frame_put_be16(f->data + ip_off + 4, f->len - ip_off - 40);
+		frame_put_be16(f->data + ip_off + 4,
+			       f->len - s->outside - ip_off - 40);
 	} else {
 		/* Not IP: an ARP-sized payload with the marker. */
 		uint8_t *p = frame_put(f, 28);
