@@ -4,7 +4,7 @@
  *
  * A packet is hashed over the fields of the first enabled hash type it
  * matches, in the order of the virtio specification, with the Toeplitz
- * hash.  Every header is read with skb_header_pointer(): nothing is read
+ * hash.  Every header is read with tun_vnet_hash_header(): nothing is read
  * beyond the packet, and a header the packet does not hold in full counts
  * as absent.  The packet ends where its IP length field says (the end of
  * the frame when that comes first): Ethernet padding after a short
@@ -29,6 +29,27 @@
 #include "tun_vnet_hash.h"
 
 #define TUN_VNET_HASH_FLAGS (TUN_VNET_HASH_REPORT | TUN_VNET_HASH_RSS)
+
+/* The bytes of a packet: an skb, or the linear data of an XDP frame. */
+struct tun_vnet_hash_pkt {
+	const struct sk_buff *skb;	/* NULL for linear data */
+	const void *data;
+	unsigned int headlen;		/* bytes at @data */
+	unsigned int len;
+};
+
+/* @len bytes at @offset, in place or copied into @buf; NULL when the
+ * packet does not hold them.
+ */
+static const void *tun_vnet_hash_header(const struct tun_vnet_hash_pkt *pkt,
+					unsigned int offset, unsigned int len,
+					void *buf)
+{
+	if (offset > pkt->len || len > pkt->len - offset)
+		return NULL;
+	return __skb_header_pointer(pkt->skb, offset, len, pkt->data,
+				    pkt->headlen, buf);
+}
 
 static bool tun_vnet_hash_enabled(u32 types, u8 report)
 {
@@ -75,25 +96,25 @@ static void tun_vnet_hash_set_input(struct tun_vnet_hash_input *input,
 /* Both ports of a TCP or UDP header at @offset, or NULL if the packet
  * ends at @end before them.
  */
-static const __be16 *tun_vnet_hash_ports(const struct sk_buff *skb,
+static const __be16 *tun_vnet_hash_ports(const struct tun_vnet_hash_pkt *pkt,
 					 unsigned int offset, unsigned int end,
 					 __be16 *buf)
 {
 	if (offset + 2 * sizeof(*buf) > end)
 		return NULL;
-	return skb_header_pointer(skb, offset, 2 * sizeof(*buf), buf);
+	return tun_vnet_hash_header(pkt, offset, 2 * sizeof(*buf), buf);
 }
 
 /* Where the IP packet at @offset ends: @len bytes on, or at the end of the
  * frame if that comes first.
  */
-static unsigned int tun_vnet_hash_end(const struct sk_buff *skb,
+static unsigned int tun_vnet_hash_end(const struct tun_vnet_hash_pkt *pkt,
 				      unsigned int offset, unsigned int len)
 {
-	return offset + min(len, skb->len - offset);
+	return offset + min(len, pkt->len - offset);
 }
 
-static void tun_vnet_hash_classify_ipv4(const struct sk_buff *skb,
+static void tun_vnet_hash_classify_ipv4(const struct tun_vnet_hash_pkt *pkt,
 					unsigned int offset, u32 types,
 					struct tun_vnet_hash_input *input)
 {
@@ -104,17 +125,17 @@ static void tun_vnet_hash_classify_ipv4(const struct sk_buff *skb,
 	unsigned int end;
 	u8 report;
 
-	iph = skb_header_pointer(skb, offset, sizeof(iph_buf), &iph_buf);
+	iph = tun_vnet_hash_header(pkt, offset, sizeof(iph_buf), &iph_buf);
 	if (!iph || iph->version != 4 || iph->ihl < 5)
 		return;
-	end = tun_vnet_hash_end(skb, offset, ntohs(iph->tot_len));
+	end = tun_vnet_hash_end(pkt, offset, ntohs(iph->tot_len));
 	if (offset + iph->ihl * 4 > end)
 		return;
 
 	/* No fragment has a TCP or UDP header, the first one included. */
 	if (!ip_is_fragment(iph) &&
 	    (iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP))
-		ports = tun_vnet_hash_ports(skb, offset + iph->ihl * 4, end,
+		ports = tun_vnet_hash_ports(pkt, offset + iph->ihl * 4, end,
 					    ports_buf);
 
 	report = tun_vnet_hash_pick(types, iph->protocol, ports,
@@ -141,13 +162,13 @@ struct tun_vnet_hash_ipv6 {
 };
 
 /* A Type 2 Routing Header at @offset replaces the destination. */
-static void tun_vnet_hash_rh2(const struct sk_buff *skb, unsigned int offset,
-			      struct tun_vnet_hash_ipv6 *walk)
+static void tun_vnet_hash_rh2(const struct tun_vnet_hash_pkt *pkt,
+			      unsigned int offset, struct tun_vnet_hash_ipv6 *walk)
 {
 	const struct rt2_hdr *rt2;
 	struct rt2_hdr rt2_buf;
 
-	rt2 = skb_header_pointer(skb, offset, sizeof(rt2_buf), &rt2_buf);
+	rt2 = tun_vnet_hash_header(pkt, offset, sizeof(rt2_buf), &rt2_buf);
 	if (!rt2 || rt2->rt_hdr.type != IPV6_SRCRT_TYPE_2 ||
 	    rt2->rt_hdr.hdrlen != 2 || rt2->rt_hdr.segments_left != 1)
 		return;
@@ -159,8 +180,9 @@ static void tun_vnet_hash_rh2(const struct sk_buff *skb, unsigned int offset,
 /* A Home Address option in the Destination Options header at @offset
  * replaces the source.
  */
-static void tun_vnet_hash_hao(const struct sk_buff *skb, unsigned int offset,
-			      unsigned int len, struct tun_vnet_hash_ipv6 *walk)
+static void tun_vnet_hash_hao(const struct tun_vnet_hash_pkt *pkt,
+			      unsigned int offset, unsigned int len,
+			      struct tun_vnet_hash_ipv6 *walk)
 {
 	unsigned int opt = offset + sizeof(struct ipv6_opt_hdr);
 	unsigned int end = offset + len;
@@ -168,21 +190,25 @@ static void tun_vnet_hash_hao(const struct sk_buff *skb, unsigned int offset,
 	const u8 *tlv;
 
 	while (opt < end) {
-		tlv = skb_header_pointer(skb, opt, 1, tlv_buf);
+		tlv = tun_vnet_hash_header(pkt, opt, 1, tlv_buf);
 		if (!tlv)
 			return;
 		if (tlv[0] == IPV6_TLV_PAD1) {
 			opt++;
 			continue;
 		}
-		tlv = skb_header_pointer(skb, opt, 2, tlv_buf);
+		tlv = tun_vnet_hash_header(pkt, opt, 2, tlv_buf);
 		if (!tlv || opt + 2 + tlv[1] > end)
 			return;
 		if (tlv[0] == IPV6_TLV_HAO &&
 		    tlv[1] == sizeof(struct in6_addr)) {
-			if (skb_copy_bits(skb, opt + 2, &walk->home_address,
-					  sizeof(struct in6_addr)))
+			const struct in6_addr *hao;
+
+			hao = tun_vnet_hash_header(pkt, opt + 2, sizeof(*hao),
+						   &walk->home_address);
+			if (!hao)
 				return;
+			walk->home_address = *hao;
 			walk->has_home_address = true;
 			return;
 		}
@@ -202,7 +228,7 @@ static void tun_vnet_hash_hao(const struct sk_buff *skb, unsigned int offset,
  * (RFC 8200 section 4.5, RFC 6275 section 6.3): every fragment of a
  * datagram gets the same src', dst' and hash.
  */
-static void tun_vnet_hash_walk_ipv6(const struct sk_buff *skb,
+static void tun_vnet_hash_walk_ipv6(const struct tun_vnet_hash_pkt *pkt,
 				    unsigned int offset, unsigned int end,
 				    u8 nexthdr, struct tun_vnet_hash_ipv6 *walk)
 {
@@ -231,8 +257,8 @@ static void tun_vnet_hash_walk_ipv6(const struct sk_buff *skb,
 		if (i == TUN_VNET_HASH_MAX_EXT_HDRS ||
 		    offset + sizeof(hdr_buf) > end)
 			return;
-		hdr = skb_header_pointer(skb, offset, sizeof(hdr_buf),
-					 &hdr_buf);
+		hdr = tun_vnet_hash_header(pkt, offset, sizeof(hdr_buf),
+					   &hdr_buf);
 		if (!hdr)
 			return;
 		if (nexthdr == NEXTHDR_FRAGMENT)
@@ -248,16 +274,16 @@ static void tun_vnet_hash_walk_ipv6(const struct sk_buff *skb,
 		if (nexthdr == NEXTHDR_FRAGMENT)
 			return;
 		if (nexthdr == NEXTHDR_ROUTING)
-			tun_vnet_hash_rh2(skb, offset, walk);
+			tun_vnet_hash_rh2(pkt, offset, walk);
 		else if (nexthdr == NEXTHDR_DEST)
-			tun_vnet_hash_hao(skb, offset, len, walk);
+			tun_vnet_hash_hao(pkt, offset, len, walk);
 
 		nexthdr = hdr->nexthdr;
 		offset += len;
 	}
 }
 
-static void tun_vnet_hash_classify_ipv6(const struct sk_buff *skb,
+static void tun_vnet_hash_classify_ipv6(const struct tun_vnet_hash_pkt *pkt,
 					unsigned int offset, u32 types,
 					struct tun_vnet_hash_input *input)
 {
@@ -270,20 +296,20 @@ static void tun_vnet_hash_classify_ipv6(const struct sk_buff *skb,
 	unsigned int end;
 	u8 report, ip;
 
-	ip6h = skb_header_pointer(skb, offset, sizeof(ip6h_buf), &ip6h_buf);
+	ip6h = tun_vnet_hash_header(pkt, offset, sizeof(ip6h_buf), &ip6h_buf);
 	if (!ip6h || ip6h->version != 6)
 		return;
 
 	/* A payload length of 0 is a jumbogram's: the frame's end is its end. */
-	end = skb->len;
+	end = pkt->len;
 	if (ip6h->payload_len)
-		end = tun_vnet_hash_end(skb, offset, sizeof(*ip6h) +
+		end = tun_vnet_hash_end(pkt, offset, sizeof(*ip6h) +
 					ntohs(ip6h->payload_len));
 
-	tun_vnet_hash_walk_ipv6(skb, offset + sizeof(*ip6h), end,
+	tun_vnet_hash_walk_ipv6(pkt, offset + sizeof(*ip6h), end,
 				ip6h->nexthdr, &walk);
 	if (walk.l4_proto)
-		ports = tun_vnet_hash_ports(skb, walk.l4_offset, end,
+		ports = tun_vnet_hash_ports(pkt, walk.l4_offset, end,
 					    ports_buf);
 
 	/* The _EX types apply only to packets with extension headers, over
@@ -317,6 +343,46 @@ static void tun_vnet_hash_classify_ipv6(const struct sk_buff *skb,
 				ports);
 }
 
+/* The classification of tun_vnet_hash_classify(); @protocol is the
+ * network protocol of a packet without an Ethernet header.
+ */
+static void tun_vnet_hash_classify_pkt(const struct tun_vnet_hash_pkt *pkt,
+				       bool eth, __be16 protocol, u32 types,
+				       struct tun_vnet_hash_input *input)
+{
+	unsigned int offset = 0, depth;
+	const __be16 *proto;
+	__be16 proto_buf;
+
+	input->len = 0;
+	input->report = VIRTIO_NET_HASH_REPORT_NONE;
+
+	if (eth) {
+		proto = tun_vnet_hash_header(pkt,
+					     offsetof(struct ethhdr, h_proto),
+					     sizeof(proto_buf), &proto_buf);
+		offset = ETH_HLEN;
+		for (depth = 0; proto && eth_type_vlan(*proto); depth++) {
+			if (depth == VLAN_MAX_DEPTH)
+				return;
+			proto = tun_vnet_hash_header(pkt, offset +
+				offsetof(struct vlan_hdr,
+					 h_vlan_encapsulated_proto),
+				sizeof(proto_buf), &proto_buf);
+			offset += VLAN_HLEN;
+		}
+		if (!proto)
+			return;
+	} else {
+		proto = &protocol;
+	}
+
+	if (*proto == htons(ETH_P_IP))
+		tun_vnet_hash_classify_ipv4(pkt, offset, types, input);
+	else if (*proto == htons(ETH_P_IPV6))
+		tun_vnet_hash_classify_ipv6(pkt, offset, types, input);
+}
+
 /**
  * tun_vnet_hash_classify - find the hash type and hash input of a packet
  * @skb: the packet; its data starts at the Ethernet header when @eth is
@@ -332,38 +398,25 @@ static void tun_vnet_hash_classify_ipv6(const struct sk_buff *skb,
 void tun_vnet_hash_classify(const struct sk_buff *skb, bool eth, u32 types,
 			    struct tun_vnet_hash_input *input)
 {
-	unsigned int offset = 0, depth;
-	const __be16 *proto;
-	__be16 proto_buf;
+	const struct tun_vnet_hash_pkt pkt = {
+		.skb = skb,
+		.data = skb->data,
+		.headlen = skb_headlen(skb),
+		.len = skb->len,
+	};
 
-	input->len = 0;
-	input->report = VIRTIO_NET_HASH_REPORT_NONE;
-
-	if (eth) {
-		proto = skb_header_pointer(skb, offsetof(struct ethhdr, h_proto),
-					   sizeof(proto_buf), &proto_buf);
-		offset = ETH_HLEN;
-		for (depth = 0; proto && eth_type_vlan(*proto); depth++) {
-			if (depth == VLAN_MAX_DEPTH)
-				return;
-			proto = skb_header_pointer(skb, offset +
-				offsetof(struct vlan_hdr,
-					 h_vlan_encapsulated_proto),
-				sizeof(proto_buf), &proto_buf);
-			offset += VLAN_HLEN;
-		}
-		if (!proto)
-			return;
-	} else {
-		proto = &skb->protocol;
-	}
-
-	if (*proto == htons(ETH_P_IP))
-		tun_vnet_hash_classify_ipv4(skb, offset, types, input);
-	else if (*proto == htons(ETH_P_IPV6))
-		tun_vnet_hash_classify_ipv6(skb, offset, types, input);
+	tun_vnet_hash_classify_pkt(&pkt, eth, skb->protocol, types, input);
 }
 EXPORT_SYMBOL_GPL(tun_vnet_hash_classify);
+
+static void tun_vnet_hash_report_input(const struct tun_vnet_hash_config *config,
+				       const struct tun_vnet_hash_input *input,
+				       struct tun_vnet_hash_report *report)
+{
+	report->type = input->report;
+	report->value = input->len ? toeplitz_hash(&config->toeplitz,
+						   input->data, input->len) : 0;
+}
 
 /**
  * tun_vnet_hash_compute - compute the hash of a packet
@@ -380,12 +433,48 @@ void tun_vnet_hash_compute(const struct tun_vnet_hash_config *config,
 	struct tun_vnet_hash_input input;
 
 	tun_vnet_hash_classify(skb, eth, config->types, &input);
-	report->type = input.report;
-	report->value = input.len ?
-			toeplitz_hash(&config->toeplitz, input.data, input.len) :
-			0;
+	tun_vnet_hash_report_input(config, &input, report);
 }
 EXPORT_SYMBOL_GPL(tun_vnet_hash_compute);
+
+/**
+ * tun_vnet_hash_compute_data - compute the hash of a packet in linear data
+ * @config: the device's configuration
+ * @data: the packet, as tun_vnet_hash_classify() takes an skb's data
+ * @len: bytes of @data
+ * @eth: whether the packet has an Ethernet header; without one, the IP
+ *       version in its first byte tells IPv4 from IPv6
+ * @report: filled as by tun_vnet_hash_compute()
+ *
+ * For what has no skb: an XDP frame redirected into the device.
+ */
+void tun_vnet_hash_compute_data(const struct tun_vnet_hash_config *config,
+				const void *data, unsigned int len, bool eth,
+				struct tun_vnet_hash_report *report)
+{
+	const struct tun_vnet_hash_pkt pkt = {
+		.data = data,
+		.headlen = len,
+		.len = len,
+	};
+	struct tun_vnet_hash_input input;
+	__be16 protocol = 0;
+
+	if (!eth && len)
+		switch (*(const u8 *)data >> 4) {
+		case 4:
+			protocol = htons(ETH_P_IP);
+			break;
+		case 6:
+			protocol = htons(ETH_P_IPV6);
+			break;
+		}
+
+	tun_vnet_hash_classify_pkt(&pkt, eth, protocol, config->types,
+				   &input);
+	tun_vnet_hash_report_input(config, &input, report);
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_compute_data);
 
 /**
  * tun_vnet_hash_select_queue - pick the queue of a packet by RSS

@@ -97,6 +97,9 @@ void tun_vnet_hash_classify(const struct sk_buff *skb, bool eth, u32 types,
 void tun_vnet_hash_compute(const struct tun_vnet_hash_config *config,
 			   const struct sk_buff *skb, bool eth,
 			   struct tun_vnet_hash_report *report);
+void tun_vnet_hash_compute_data(const struct tun_vnet_hash_config *config,
+				const void *data, unsigned int len, bool eth,
+				struct tun_vnet_hash_report *report);
 u16 tun_vnet_hash_select_queue(const struct tun_vnet_hash_config *config,
 			       const struct sk_buff *skb, bool eth,
 			       unsigned int numqueues);

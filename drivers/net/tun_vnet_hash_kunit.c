@@ -1364,6 +1364,48 @@ static void vh_rule_test(struct kunit *test)
 	vh_check(test, skb, !param->shape->raw, param->types, &exp, tk, true);
 }
 
+/*
+ * The linear data of an XDP frame, which has no skb: every shape, under a
+ * few type sets, must hash as the rules say.  Without an Ethernet header
+ * the IP version of the first byte gives the protocol.
+ */
+static void vh_compute_data_test(struct kunit *test)
+{
+	static const u32 type_sets[] = {
+		HT_ALL, HT_V4 | HT_V6, HT_EX, HT_IPV4 | HT_IPV6 | HT_IP_EX,
+		HT_TCPV4 | HT_UDPV6 | HT_UDP_EX,
+	};
+	const struct vnet_hash_shape * const *param = test->param_value;
+	const struct vnet_hash_shape *shape = *param;
+	const struct vnet_hash_flow *flow = vh_default_flow(shape);
+	struct tun_vnet_hash_config *config;
+	struct tun_vnet_hash_report report;
+	struct vnet_hash_expect exp;
+	struct vnet_hash_frame *f;
+	struct toeplitz_key *tk;
+	unsigned int i;
+	u32 value;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	vh_build(f, shape, flow);
+	tk = vh_expand(test, vh_ms_key, sizeof(vh_ms_key));
+
+	for (i = 0; i < ARRAY_SIZE(type_sets); i++) {
+		vh_expect(shape, flow, type_sets[i], &exp);
+		value = exp.len ? toeplitz_hash(tk, exp.data, exp.len) : 0;
+		config = vh_config(test, TUN_VNET_HASH_REPORT, type_sets[i],
+				   NULL, 0, 0, vh_ms_key, sizeof(vh_ms_key));
+		memset(&report, 0xa5, sizeof(report));
+		tun_vnet_hash_compute_data(config, f->data, f->len,
+					   !shape->raw, &report);
+		KUNIT_EXPECT_EQ_MSG(test, report.type, exp.report,
+				    "types %#x", type_sets[i]);
+		KUNIT_EXPECT_EQ_MSG(test, report.value, value, "types %#x",
+				    type_sets[i]);
+	}
+}
+
 /* The same flow must classify the same with or without its hwaccel tag. */
 static void vh_hwaccel_same_as_untagged_test(struct kunit *test)
 {
@@ -2112,6 +2154,7 @@ static struct kunit_case tun_vnet_hash_test_cases[] = {
 	KUNIT_CASE_PARAM(vh_classify_all_types_test, vh_shape_gen_params),
 	KUNIT_CASE_PARAM(vh_rule_test, vh_rule_gen_params),
 	KUNIT_CASE(vh_hwaccel_same_as_untagged_test),
+	KUNIT_CASE_PARAM(vh_compute_data_test, vh_shape_gen_params),
 	KUNIT_CASE_PARAM(vh_ms_vector_test, vh_ms_gen_params),
 	KUNIT_CASE(vh_short_key_test),
 	KUNIT_CASE(vh_compute_none_test),

@@ -230,6 +230,7 @@ struct expect {
 	uint16_t mask;
 	uint16_t unclassified_queue;
 	bool hw_vlan;	/* the frame goes through a VLAN device */
+	bool xdp_tx;	/* written into the first queue, back by XDP_TX */
 };
 
 struct device {
@@ -336,6 +337,14 @@ static int check_frame(struct __test_metadata *_metadata, struct device *dev,
 		frame_build(&pf, &plain);
 		EXPECT_EQ(0, packet_send(dev->sock, if_nametoindex("vlan10"),
 					 &pf, false));
+	} else if (e->xdp_tx) {
+		/* A vnet header of zeros (no GSO, no checksum), the frame */
+		uint8_t buf[VNET_HDR_MAX + FRAME_MAX] = {};
+		ssize_t len = dev->hdr_sz + f.len;
+
+		memcpy(buf + dev->hdr_sz, f.data, f.len);
+		EXPECT_EQ(len, write(queues[0], buf, len))
+			TH_LOG("%s: write: %s", name, strerror(errno));
 	} else {
 		EXPECT_EQ(0, packet_send(dev->sock, dev->ifindex, &f, tun))
 			TH_LOG("%s: send", name);
@@ -832,6 +841,129 @@ TEST_F(vnet_hash, vlan_offload)
 		check_frame(_metadata, &self->dev, self->dev.fds,
 			    self->dev.nq, &self->e, &s, -1,
 			    flow_kind_names[i]);
+	}
+}
+
+/* An XDP program that sends every frame back: r0 = XDP_TX; exit */
+static int xdp_tx_prog_load(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = XDP_TX },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	int prog;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = ARRAY_SIZE(insns);
+	attr.license = (uintptr_t)"GPL";
+	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	return prog < 0 ? -errno : prog;
+}
+
+static struct rtattr *nl_attr(struct rtattr *rta, uint16_t type,
+			      const void *data, size_t len)
+{
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	memcpy(RTA_DATA(rta), data, len);
+	return (struct rtattr *)((char *)rta + RTA_ALIGN(rta->rta_len));
+}
+
+/* Attach @prog in driver mode, as `ip link set DEV xdpdrv fd PROG` does. */
+static int netdev_set_xdp_drv(int ifindex, int prog)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifm;
+		char attrs[64];
+	} req = {
+		.nh.nlmsg_type = RTM_SETLINK,
+		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+		.ifm.ifi_family = AF_UNSPEC,
+		.ifm.ifi_index = ifindex,
+	};
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+		char more[256];
+	} ack;
+	uint32_t flags = XDP_FLAGS_DRV_MODE;
+	struct rtattr *xdp, *end;
+	int fd, err;
+
+	xdp = (struct rtattr *)req.attrs;
+	end = nl_attr(xdp + 1, IFLA_XDP_FD, &prog, sizeof(prog));
+	end = nl_attr(end, IFLA_XDP_FLAGS, &flags, sizeof(flags));
+	xdp->rta_type = IFLA_XDP | NLA_F_NESTED;
+	xdp->rta_len = (char *)end - (char *)xdp;
+	req.nh.nlmsg_len = (char *)end - (char *)&req;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
+		err = -errno;
+	else if (recv(fd, &ack, sizeof(ack), 0) < 0)
+		err = -errno;
+	else if (ack.nh.nlmsg_type == NLMSG_ERROR)
+		err = ack.err.error;
+	else
+		err = -EPROTO;
+	close(fd);
+	return err;
+}
+
+/*
+ * XDP frames: written into the tap, sent back by an XDP_TX program, they
+ * reach the reader as xdp_frames (tun_put_user_xdp()), never as an skb.
+ * They are not steered, but with REPORT their header carries the hash of
+ * their data like any other packet.
+ */
+TEST_F(vnet_hash, xdp_tx)
+{
+	static const struct hash_case cases[] = {
+		{ "xdp udp4 ends before l4, padded", V4, UDP, .outside = 16,
+		  .types = ALL, .report = R_IPV4 },
+		{ "xdp hao rh2 tcp6", V6, TCP,
+		  EXT(FRAME_EXT_DEST_HAO, FRAME_EXT_RH2), .types = ALL,
+		  .report = R_TCP_EX },
+		{ "xdp fragment hao udp6", V6, UDP,
+		  EXT(FRAME_EXT_FRAG, FRAME_EXT_DEST_HAO), .types = ALL,
+		  .report = R_IP_EX },
+		{ "xdp 802.1Q tcp4", V4, TCP, .tpid = { ETH_P_8021Q },
+		  .types = ALL, .report = R_TCP4 },
+	};
+	uint32_t state = 0x7d9;
+	struct frame_spec s;
+	unsigned int i;
+	int prog, err;
+
+	if (!(variant->type & IFF_TAP))
+		SKIP(return, "tun runs XDP on skbs only (generic XDP)");
+	prog = xdp_tx_prog_load();
+	if (prog < 0)
+		SKIP(return, "cannot load an XDP program: %s",
+		     strerror(-prog));
+	err = netdev_set_xdp_drv(self->dev.ifindex, prog);
+	close(prog);
+	ASSERT_EQ(0, err) TH_LOG("attach XDP: %s", strerror(-err));
+
+	self->e.xdp_tx = true;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	for (i = 0; i < FLOW_KINDS; i++) {
+		flow_spec_random(&s, i, &state);
+		check_frame(_metadata, &self->dev, self->dev.fds,
+			    self->dev.nq, &self->e, &s, -2,
+			    flow_kind_names[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		case_spec(&cases[i], &s);
+		check_frame(_metadata, &self->dev, self->dev.fds,
+			    self->dev.nq, &self->e, &s, -2, cases[i].name);
 	}
 }
 
