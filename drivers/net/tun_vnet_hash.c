@@ -641,25 +641,40 @@ u32 tun_vnet_hash_indir_size(const struct tun_vnet_hash_config *config)
 EXPORT_SYMBOL_GPL(tun_vnet_hash_indir_size);
 
 /**
+ * tun_vnet_hash_key_size - length of the key for ethtool
+ * @config: the device's configuration, or NULL
+ *
+ * Return: %TOEPLITZ_KEY_MAX, the key zero-extended, or 0 without a
+ * configuration: there is no key then.
+ */
+u32 tun_vnet_hash_key_size(const struct tun_vnet_hash_config *config)
+{
+	return config ? TOEPLITZ_KEY_MAX : 0;
+}
+EXPORT_SYMBOL_GPL(tun_vnet_hash_key_size);
+
+/**
  * tun_vnet_hash_get_rxfh - the ethtool view of the table and key
  * @config: the device's configuration, or NULL
- * @rxfh: sized by tun_vnet_hash_indir_size() and %TOEPLITZ_KEY_MAX
+ * @rxfh: sized by tun_vnet_hash_indir_size() and tun_vnet_hash_key_size()
+ *
+ * Without a configuration nothing hashes: no hash function, no key and
+ * no table are reported.
  */
 void tun_vnet_hash_get_rxfh(const struct tun_vnet_hash_config *config,
 			    struct ethtool_rxfh_param *rxfh)
 {
 	u32 i, indir_size = tun_vnet_hash_indir_size(config);
 
+	if (!config)
+		return;
+
 	rxfh->hfunc = ETH_RSS_HASH_TOP;
 	if (rxfh->indir)
 		for (i = 0; i < indir_size; i++)
 			rxfh->indir[i] = config->indirection_table[i];
-	if (rxfh->key) {
-		if (config)
-			memcpy(rxfh->key, config->key, sizeof(config->key));
-		else
-			memset(rxfh->key, 0, TOEPLITZ_KEY_MAX);
-	}
+	if (rxfh->key)
+		memcpy(rxfh->key, config->key, sizeof(config->key));
 }
 EXPORT_SYMBOL_GPL(tun_vnet_hash_get_rxfh);
 

@@ -105,6 +105,7 @@ u16 tun_vnet_hash_select_queue(const struct tun_vnet_hash_config *config,
 			       unsigned int numqueues);
 
 u32 tun_vnet_hash_indir_size(const struct tun_vnet_hash_config *config);
+u32 tun_vnet_hash_key_size(const struct tun_vnet_hash_config *config);
 void tun_vnet_hash_get_rxfh(const struct tun_vnet_hash_config *config,
 			    struct ethtool_rxfh_param *rxfh);
 int tun_vnet_hash_get_rxfh_fields(const struct tun_vnet_hash_config *config,

@@ -1877,6 +1877,14 @@ static void vh_ethtool_rxfh_test(struct kunit *test)
 	tun_vnet_hash_get_rxfh(config, &rxfh);
 	KUNIT_EXPECT_EQ(test, rxfh.hfunc, ETH_RSS_HASH_TOP);
 	KUNIT_EXPECT_MEMEQ(test, key, ext_key, sizeof(key));
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_key_size(config), TOEPLITZ_KEY_MAX);
+
+	/* No configuration: no hash function, no key, no table */
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_key_size(NULL), 0);
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_indir_size(NULL), 0);
+	memset(&rxfh, 0, sizeof(rxfh));
+	tun_vnet_hash_get_rxfh(NULL, &rxfh);
+	KUNIT_EXPECT_EQ(test, rxfh.hfunc, ETH_RSS_HASH_NO_CHANGE);
 }
 
 /**

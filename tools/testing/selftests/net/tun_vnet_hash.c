@@ -1419,6 +1419,17 @@ TEST_F(vnet_hash_ctl, ethtool)
 
 	if (system("ethtool --version >/dev/null 2>&1"))
 		SKIP(return, "no ethtool");
+
+	/* Hashing off: no table, no key, no hash function, not a zero key */
+	snprintf(cmd, sizeof(cmd), "ethtool -x %s 2>&1", self->dev.ifname);
+	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_EQ(0, parse_ethtool_x(out, &rings, table, &table_len, key,
+				     &key_len)) TH_LOG("%s", out);
+	EXPECT_EQ(QUEUES, rings);
+	EXPECT_EQ(0, table_len) TH_LOG("%s", out);
+	EXPECT_EQ(0, key_len) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, ": on")) TH_LOG("%s", out);
+
 	for (i = 0; i < 16; i++)
 		self->table[i] = (i * 3) % 4;
 	self->e.mask = 15;
@@ -1436,6 +1447,7 @@ TEST_F(vnet_hash_ctl, ethtool)
 	EXPECT_EQ(40, key_len) TH_LOG("%s", out);
 	for (i = 0; i < key_len; i++)
 		EXPECT_EQ(i < 16 ? oracle_ms_key[i] : 0, key[i]) TH_LOG("key %d", i);
+	EXPECT_NE(NULL, strstr(out, "toeplitz: on")) TH_LOG("%s", out);
 
 	/* The ring count follows the attached queues. */
 	ASSERT_EQ(0, tun_set_queue(self->dev.fds[3], false));
