@@ -1242,6 +1242,87 @@ TEST_F(vnet_hash_ctl, report_keeps_automq)
 		     "off again");
 }
 
+/* Write the frame of @s into queue @fd, as the guest sends it. */
+static int write_frame(const struct device *dev, int fd,
+		       const struct frame_spec *s)
+{
+	uint8_t buf[VNET_HDR_MAX + FRAME_MAX] = {};
+	ssize_t len;
+	struct frame f;
+
+	frame_build(&f, s);
+	len = dev->hdr_sz + f.len;
+	memcpy(buf + dev->hdr_sz, f.data, f.len);
+	return write(fd, buf, len) == len ? 0 : -errno;
+}
+
+#define BOOKKEEPING_FLOWS	16
+
+/* Flows of the guest, written into the queue after their automq queue. */
+static void write_flows(struct __test_metadata *_metadata,
+			struct device *dev, const int *queues)
+{
+	uint32_t state = 0x51;
+	struct frame_spec s;
+	int i;
+
+	for (i = 0; i < BOOKKEEPING_FLOWS; i++) {
+		flow_spec_random(&s, i % 2 ? FLOW_TCP4 : FLOW_UDP6, &state);
+		ASSERT_EQ(0, write_frame(dev, dev->fds[(queues[i] + 1) %
+						       QUEUES], &s));
+	}
+}
+
+/* The same flows from the host: each must reach queues[i] + @shift. */
+static void send_flows(struct __test_metadata *_metadata,
+		       struct device *dev, int *queues, int shift,
+		       const char *name)
+{
+	struct expect off = { .flags = 0 };
+	uint32_t state = 0x51;
+	struct frame_spec s;
+	int i;
+
+	for (i = 0; i < BOOKKEEPING_FLOWS; i++) {
+		flow_spec_random(&s, i % 2 ? FLOW_TCP4 : FLOW_UDP6, &state);
+		if (queues[i] < 0)
+			queues[i] = check_frame(_metadata, dev, dev->fds,
+						QUEUES, &off, &s, -2, name);
+		else
+			check_frame(_metadata, dev, dev->fds, QUEUES, &off,
+				    &s, (queues[i] + shift) % QUEUES, name);
+	}
+}
+
+/*
+ * RSS chooses every queue itself, so the write path keeps no automatic
+ * flow steering state for it (no flow hash, no flow entry), as with a
+ * steering eBPF program.  A flow the guest sends on another queue while
+ * RSS is on must not have moved when automq steers again; the same writes
+ * without RSS do move it, which shows that the test sees the bookkeeping.
+ */
+TEST_F(vnet_hash_ctl, rss_skips_automq_bookkeeping)
+{
+	struct expect off = { .flags = 0 };
+	int queues[BOOKKEEPING_FLOWS], i;
+
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &off));
+	for (i = 0; i < BOOKKEEPING_FLOWS; i++)
+		queues[i] = -1;
+	/* Where automq puts each flow without a flow entry */
+	send_flows(_metadata, &self->dev, queues, 0, "automq");
+	for (i = 0; i < BOOKKEEPING_FLOWS; i++)
+		ASSERT_LE(0, queues[i]);
+
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	write_flows(_metadata, &self->dev, queues);
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &off));
+	send_flows(_metadata, &self->dev, queues, 0, "written under rss");
+
+	write_flows(_metadata, &self->dev, queues);
+	send_flows(_metadata, &self->dev, queues, 1, "written under automq");
+}
+
 /*
  * Queues attached and detached under a configuration: the table index is
  * taken modulo the attached queues, which tun keeps packed (detaching
