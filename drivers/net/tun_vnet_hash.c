@@ -11,6 +11,7 @@
  * datagram is not part of it.
  */
 
+#include <kunit/visibility.h>
 #include <linux/ethtool.h>
 #include <linux/export.h>
 #include <linux/if_ether.h>
@@ -395,6 +396,7 @@ static void tun_vnet_hash_classify_pkt(const struct tun_vnet_hash_pkt *pkt,
  * 802.1Q and 802.1ad tags in the frame, up to %VLAN_MAX_DEPTH, are skipped;
  * a tag in the skb's VLAN tag is not part of the data and changes nothing.
  */
+VISIBLE_IF_KUNIT
 void tun_vnet_hash_classify(const struct sk_buff *skb, bool eth, u32 types,
 			    struct tun_vnet_hash_input *input)
 {
@@ -407,7 +409,7 @@ void tun_vnet_hash_classify(const struct sk_buff *skb, bool eth, u32 types,
 
 	tun_vnet_hash_classify_pkt(&pkt, eth, skb->protocol, types, input);
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_classify);
+EXPORT_SYMBOL_IF_KUNIT(tun_vnet_hash_classify);
 
 static void tun_vnet_hash_report_input(const struct tun_vnet_hash_config *config,
 				       const struct tun_vnet_hash_input *input,
@@ -435,7 +437,7 @@ void tun_vnet_hash_compute(const struct tun_vnet_hash_config *config,
 	tun_vnet_hash_classify(skb, eth, config->types, &input);
 	tun_vnet_hash_report_input(config, &input, report);
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_compute);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_compute, TUN_VNET_HASH);
 
 /**
  * tun_vnet_hash_compute_data - compute the hash of a packet in linear data
@@ -474,7 +476,7 @@ void tun_vnet_hash_compute_data(const struct tun_vnet_hash_config *config,
 				   &input);
 	tun_vnet_hash_report_input(config, &input, report);
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_compute_data);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_compute_data, TUN_VNET_HASH);
 
 /**
  * tun_vnet_hash_select_queue - pick the queue of a packet by RSS
@@ -505,7 +507,7 @@ u16 tun_vnet_hash_select_queue(const struct tun_vnet_hash_config *config,
 
 	return queue % numqueues;
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_select_queue);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_select_queue, TUN_VNET_HASH);
 
 /**
  * tun_vnet_hash_get_cap - report what tun_vnet_hash_config_parse() accepts
@@ -519,7 +521,7 @@ void tun_vnet_hash_get_cap(struct tun_vnet_hash_cap *cap)
 		.types = TUN_VNET_HASH_TYPES,
 	};
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_get_cap);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_get_cap, TUN_VNET_HASH);
 
 static int tun_vnet_hash_check(const struct tun_vnet_hash *hash)
 {
@@ -612,7 +614,7 @@ err_free:
 	kfree(config);
 	return ERR_PTR(err);
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_config_parse);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_config_parse, TUN_VNET_HASH);
 
 /**
  * tun_vnet_hash_config_free - free a configuration after an RCU grace period
@@ -623,7 +625,7 @@ void tun_vnet_hash_config_free(struct tun_vnet_hash_config *config)
 	if (config)
 		kfree_rcu(config, rcu);
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_config_free);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_config_free, TUN_VNET_HASH);
 
 /**
  * tun_vnet_hash_indir_size - length of the indirection table for ethtool
@@ -638,7 +640,7 @@ u32 tun_vnet_hash_indir_size(const struct tun_vnet_hash_config *config)
 
 	return config->indirection_table_mask + 1;
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_indir_size);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_indir_size, TUN_VNET_HASH);
 
 /**
  * tun_vnet_hash_key_size - length of the key for ethtool
@@ -651,7 +653,7 @@ u32 tun_vnet_hash_key_size(const struct tun_vnet_hash_config *config)
 {
 	return config ? TOEPLITZ_KEY_MAX : 0;
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_key_size);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_key_size, TUN_VNET_HASH);
 
 /**
  * tun_vnet_hash_get_rxfh - the ethtool view of the table and key
@@ -676,7 +678,7 @@ void tun_vnet_hash_get_rxfh(const struct tun_vnet_hash_config *config,
 	if (rxfh->key)
 		memcpy(rxfh->key, config->key, sizeof(config->key));
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_get_rxfh);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_get_rxfh, TUN_VNET_HASH);
 
 /**
  * tun_vnet_hash_get_rxfh_fields - the ethtool view of the hashed fields
@@ -730,7 +732,7 @@ int tun_vnet_hash_get_rxfh_fields(const struct tun_vnet_hash_config *config,
 		fields->data |= RXH_L4_B_0_1 | RXH_L4_B_2_3;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(tun_vnet_hash_get_rxfh_fields);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_get_rxfh_fields, TUN_VNET_HASH);
 
 MODULE_DESCRIPTION("virtio_net hash report and RSS for tun-like devices");
 MODULE_LICENSE("GPL");

@@ -24,7 +24,9 @@ struct sk_buff;
 
 /* Longest indirection table; also the spec minimum (128) rounded up. */
 #define TUN_VNET_HASH_MAX_TABLE_LENGTH	256
-/* Queue indices of the table are below tun's queue limit. */
+/* Queue indices of the table are below tun's queue limit, MAX_TAP_QUEUES
+ * (tun.c checks that they agree).
+ */
 #define TUN_VNET_HASH_MAX_QUEUES	256
 /* IPv6 extension headers walked before giving up on finding L4. */
 #define TUN_VNET_HASH_MAX_EXT_HDRS	16
@@ -92,8 +94,10 @@ void tun_vnet_hash_get_cap(struct tun_vnet_hash_cap *cap);
 struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg);
 void tun_vnet_hash_config_free(struct tun_vnet_hash_config *config);
 
+#if IS_ENABLED(CONFIG_KUNIT)
 void tun_vnet_hash_classify(const struct sk_buff *skb, bool eth, u32 types,
 			    struct tun_vnet_hash_input *input);
+#endif
 void tun_vnet_hash_compute(const struct tun_vnet_hash_config *config,
 			   const struct sk_buff *skb, bool eth,
 			   struct tun_vnet_hash_report *report);

@@ -2185,4 +2185,6 @@ static struct kunit_suite tun_vnet_hash_test_suite = {
 kunit_test_suite(tun_vnet_hash_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for tun's virtio_net hash report and RSS");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS(TUN_VNET_HASH);
 MODULE_LICENSE("GPL");
