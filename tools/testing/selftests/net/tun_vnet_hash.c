@@ -968,6 +968,113 @@ TEST_F(vnet_hash, xdp_tx)
 }
 
 /*
+ * Bytes 0-9 of the vnet header, which tun fills from the skb: a TCP
+ * segment to segment (GSO) and one with a partial checksum, sent with
+ * PACKET_VNET_HDR into a device that accepts both (TUNSETOFFLOAD), must
+ * come out with their GSO and checksum fields, whatever the header size,
+ * and with the oracle's hash.
+ */
+TEST_F(vnet_hash, gso_csum_header)
+{
+	static const struct {
+		const char *name;
+		uint8_t gso_type;
+		uint16_t gso_size;
+		uint16_t payload;
+	} cases[] = {
+		{ "csum partial", VIRTIO_NET_HDR_GSO_NONE, 0, 200 },
+		{ "gso tcpv4", VIRTIO_NET_HDR_GSO_TCPV4, 800, 1900 },
+	};
+	unsigned int offload = TUN_F_CSUM | TUN_F_TSO4;
+	uint32_t state = 0x650;
+	unsigned int i;
+	int sock, one = 1;
+
+	if (!(variant->type & IFF_TAP))
+		SKIP(return, "frames are sent with their Ethernet header");
+	ASSERT_EQ(0, ioctl(self->dev.fds[0], TUNSETOFFLOAD, offload));
+	sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, setsockopt(sock, SOL_PACKET, PACKET_VNET_HDR, &one,
+				sizeof(one)));
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint8_t buf[sizeof(struct virtio_net_hdr) + FRAME_MAX] = {};
+		struct virtio_net_hdr *vh = (struct virtio_net_hdr *)buf;
+		struct sockaddr_ll sll = {
+			.sll_family = AF_PACKET,
+			.sll_ifindex = self->dev.ifindex,
+			.sll_protocol = htons(ETH_P_IP),
+		};
+		struct oracle_result res = {};
+		struct oracle_input in;
+		struct frame_spec s;
+		struct rx_result rx;
+		struct frame f;
+		uint8_t *ip;
+		size_t j;
+
+		flow_spec_random(&s, FLOW_TCP4, &state);
+		frame_build(&f, &s);
+		/* The segment: the frame, then its payload, up to the length */
+		ip = f.data + f.l3_off;
+		for (j = f.len; j < f.l3_off + 40 + cases[i].payload; j++)
+			f.data[j] = j;
+		f.len = f.l3_off + 40 + cases[i].payload;
+		ip[2] = (f.len - f.l3_off) >> 8;
+		ip[3] = f.len - f.l3_off;
+		ip[10] = 0;
+		ip[11] = 0;
+		frame_put_be16(ip + 10, frame_ipv4_csum(ip, 20));
+
+		vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		vh->gso_type = cases[i].gso_type;
+		vh->hdr_len = f.l3_off + 40;
+		vh->gso_size = cases[i].gso_size;
+		vh->csum_start = f.l3_off + 20;
+		vh->csum_offset = 16;
+		memcpy(buf + sizeof(*vh), f.data, f.len);
+
+		oracle_classify_eth(f.data, f.len, self->e.types, &in);
+		if (self->e.flags)
+			res = oracle_hash(self->e.key, self->e.key_size, &in);
+		ASSERT_EQ((ssize_t)(sizeof(*vh) + f.len),
+			  sendto(sock, buf, sizeof(*vh) + f.len, 0,
+				 (struct sockaddr *)&sll, sizeof(sll)))
+			TH_LOG("%s: %s", cases[i].name, strerror(errno));
+		ASSERT_EQ(0, rx_find(self->dev.fds, self->dev.nq,
+				     self->dev.hdr_sz, f.data, f.len, &rx));
+		ASSERT_EQ(1, rx.copies) TH_LOG("%s", cases[i].name);
+
+		vh = (struct virtio_net_hdr *)rx.hdr;
+		EXPECT_EQ(VIRTIO_NET_HDR_F_NEEDS_CSUM, vh->flags)
+			TH_LOG("%s", cases[i].name);
+		EXPECT_EQ(cases[i].gso_type, vh->gso_type)
+			TH_LOG("%s", cases[i].name);
+		EXPECT_EQ(cases[i].gso_size, vh->gso_size)
+			TH_LOG("%s", cases[i].name);
+		if (cases[i].gso_type)
+			EXPECT_NE(0, vh->hdr_len) TH_LOG("%s", cases[i].name);
+		EXPECT_EQ(f.l3_off + 20, vh->csum_start)
+			TH_LOG("%s", cases[i].name);
+		EXPECT_EQ(16, vh->csum_offset) TH_LOG("%s", cases[i].name);
+		if ((self->e.flags & REPORT) && self->dev.hdr_sz >= 20) {
+			EXPECT_EQ(res.value, rx_hash_value(&rx))
+				TH_LOG("%s", cases[i].name);
+			EXPECT_EQ(res.report, rx_hash_report(&rx))
+				TH_LOG("%s", cases[i].name);
+		}
+		for (j = sizeof(*vh); j < (size_t)self->dev.hdr_sz; j++)
+			if (j < 12 || j >= 18 || !(self->e.flags & REPORT) ||
+			    self->dev.hdr_sz < 20)
+				EXPECT_EQ(0, rx.hdr[j])
+					TH_LOG("%s: byte %zu", cases[i].name, j);
+	}
+	close(sock);
+}
+
+/*
  * Device-wide behaviour on a 4-queue tap with a 20-byte header:
  * validation, lifetime, queue changes, eBPF and ethtool.
  */
