@@ -1349,6 +1349,30 @@ TEST_F(vnet_hash_ctl, report_keeps_automq)
 		     "off again");
 }
 
+/*
+ * A tc skbedit action that sets the queue: ndo_select_queue is skipped,
+ * the frames all reach that queue, and their report is still the
+ * oracle's, since the hash is computed in ndo_start_xmit.
+ */
+TEST_F(vnet_hash_ctl, tc_skbedit_queue)
+{
+	struct frame_spec s;
+	char cmd[256];
+	int i;
+
+	snprintf(cmd, sizeof(cmd),
+		 "tc qdisc add dev %s clsact && tc filter add dev %s egress matchall action skbedit queue_mapping 2 >/dev/null 2>&1",
+		 self->dev.ifname, self->dev.ifname);
+	if (system(cmd))
+		SKIP(return, "cannot set a tc skbedit action");
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	for (i = 0; i < 2 * FLOW_KINDS; i++) {
+		flow_spec_random(&s, i % FLOW_KINDS, &self->state);
+		check_frame(_metadata, &self->dev, self->dev.fds, QUEUES,
+			    &self->e, &s, 2, flow_kind_names[i % FLOW_KINDS]);
+	}
+}
+
 /* Write the frame of @s into queue @fd, as the guest sends it. */
 static int write_frame(const struct device *dev, int fd,
 		       const struct frame_spec *s)
