@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make qemu: Debian 12's qemu source package (fetched with apt-get source
+# through an apt state private to build/), the project's QEMU series from
+# qemu/patches, and a small qemu-system-x86_64 under build/qemu.  See
+# qemu/README.md.
+
+QEMU_BIN := $(BUILD)/qemu/qemu-system-x86_64
+DEPS_QEMU := dpkg-dev meson ninja-build pkg-config libglib2.0-dev \
+	libpixman-1-dev zlib1g-dev libfdt-dev python3 rsync patch
+
+.PHONY: qemu qemu-deps
+
+qemu-deps:
+	@missing=$$(for p in $(DEPS_QEMU); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  APT     $$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q $$missing >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && \
+		  apt-get install -y -q $$missing >/dev/null; }; \
+	fi
+
+qemu: qemu-deps
+	@$(REPO)/qemu/build.sh $(REPO) $(BUILD) $(JOBS)
