@@ -9,7 +9,7 @@ QEMU_BIN := $(BUILD)/qemu/qemu-system-x86_64
 DEPS_QEMU := dpkg-dev meson ninja-build pkg-config libglib2.0-dev \
 	libpixman-1-dev zlib1g-dev libfdt-dev python3 rsync patch
 
-.PHONY: qemu qemu-deps
+.PHONY: qemu qemu-deps qemu-source
 
 qemu-deps:
 	@missing=$$(for p in $(DEPS_QEMU); do \
@@ -25,3 +25,6 @@ qemu-deps:
 
 qemu: qemu-deps
 	@$(REPO)/qemu/build.sh $(REPO) $(BUILD) $(JOBS)
+
+qemu-source: qemu-deps
+	@$(REPO)/qemu/build.sh $(REPO) $(BUILD) $(JOBS) source

@@ -4,7 +4,10 @@
 # Fetch Debian's qemu source package with an apt state private to build/,
 # apply the project's QEMU series and build a small qemu-system-x86_64.
 #
-#   qemu/build.sh REPO BUILD JOBS
+#   qemu/build.sh REPO BUILD JOBS [source]
+#
+# "source" only fetches and unpacks the pristine source into BUILD/qemu-src
+# (make bench builds its TCG plugin against its header).
 #
 # Nothing in the system's apt configuration is changed: the sources list,
 # the package lists and the archive cache all live under BUILD/qemu-apt.
@@ -138,6 +141,7 @@ configure() {
 }
 
 fetch
+[ "${4:-}" != source ] || exit 0
 apply_series
 configure
 echo "  NINJA   $OBJ"
