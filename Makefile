@@ -139,6 +139,6 @@ distclean:
 
 -include $(wildcard $(REPO)/mk/*.mk)
 
-bench: bench-kunit bench-vm
+bench: bench-kunit bench-vm bench-insn
 	@python3 $(REPO)/mk/bench-report.py $(BENCH_DIR) | \
 		tee $(BENCH_DIR)/bench.txt

@@ -131,6 +131,60 @@ else:
     p("3. pktgen: no figures (%s/vm.json missing)" % d)
     p("")
 
+# 4. Kernel instructions per packet, counted by a TCG plugin.
+runs = []
+for name in ("insn1.json", "insn2.json"):
+    try:
+        runs.append(json.loads(read(name)))
+    except (OSError, ValueError):
+        pass
+if runs:
+    pp = runs[0]["per_packet"]
+    modes = ["single", "automq", "rss", "rss_report", "report", "ebpf"]
+    p("4. Kernel instructions per packet into an %d-queue tap (exact: "
+      "qemu TCG plugin, -icount, 1 vCPU)" % runs[0]["queues"])
+    p("   AF_PACKET -> dev_queue_xmit (no qdisc) -> tun, %d flows per "
+      "shape, all nine hash types;" % runs[0]["flows"])
+    p("   per mode and shape: (window of 2x%d frames - window of %d "
+      "frames) / %d, median of %d rounds" %
+      (runs[0]["flows"], runs[0]["flows"], runs[0]["flows"],
+       runs[0]["rounds"]))
+    p("   %-14s" % "shape" + "".join("%11s" % m for m in modes))
+    for kind, v in pp.items():
+        p("   %-14s" % kind + "".join("%11.1f" % v[m] for m in modes))
+    p("   over single (what the queue choice and the report add):")
+    for kind, v in pp.items():
+        p("   %-14s" % kind +
+          "".join("%+11.1f" % (v[m] - v["single"]) for m in modes))
+    p("   ebpf is the IPv4-only program of tools/net/tunrss/bench: "
+      "compare it on tcp4 only")
+    if len(runs) == 2:
+        dev = max(abs(runs[1]["per_packet"][k][m] - pp[k][m]) / pp[k][m]
+                  for k in pp for m in modes)
+        p("   second run, the same shapes and modes: largest difference "
+          "%.2f%%" % (100 * dev))
+        for kind, v in runs[1]["per_packet"].items():
+            p("   %-14s" % kind + "".join("%11.1f" % v[m] for m in modes))
+    p("")
+    for kind, v in pp.items():
+        r = v["rss_report"] / v["rss"]
+        target(r <= 1.05, "RSS + report %.3fx the instructions of RSS on "
+               "%s (target <= 1.05x)" % (r, kind))
+        target(v["rss"] < v["automq"] and v["rss_report"] < v["automq"],
+               "RSS %.3fx and RSS + report %.3fx automq's instructions on "
+               "%s (target < 1x)" % (v["rss"] / v["automq"],
+                                     v["rss_report"] / v["automq"], kind))
+    v = pp["tcp4"]
+    r = (v["ebpf"] - v["single"]) / (v["rss_report"] - v["single"])
+    target(r >= 2, "the eBPF program adds %.2fx what RSS + report adds "
+           "over single on tcp4 (target >= 2x)" % r)
+    if len(runs) == 2:
+        target(dev <= 0.01, "two runs agree within %.2f%% (target 1%%)"
+               % (100 * dev))
+else:
+    p("4. instructions per packet: no figures (%s/insn1.json missing)" % d)
+    p("")
+
 p("Targets (ratios from this run):")
 for t in targets:
     p("   " + t)

@@ -6,8 +6,12 @@
 #                     the VM: single queue, automq, RSS, RSS + report and an
 #                     eBPF steering program doing the same RSS, interleaved
 #                     over BENCH_ROUNDS rounds; $(BENCH_DIR)/vm.json
-#   make bench        bench-kunit and bench-vm, then one table with ratios:
-#                     $(BENCH_DIR)/bench.txt
+#   make bench-insn   kernel instructions per packet on the transmit path
+#                     into the tap, for every mode and three packet shapes,
+#                     counted by a QEMU TCG plugin with -icount; run twice
+#                     (two boots), $(BENCH_DIR)/insn{1,2}.json
+#   make bench        bench-kunit, bench-vm and bench-insn, then one table
+#                     with ratios: $(BENCH_DIR)/bench.txt
 #
 # The VM runs under TCG: see README.md ("Figures") for what its ratios are
 # worth.
@@ -21,7 +25,7 @@ BENCH_QUEUES ?= 8
 BENCH_SECONDS ?= 1.5
 BENCH_VM_SMP ?= 2
 
-.PHONY: bench-vm bench-tools bench-report
+.PHONY: bench-vm bench-tools bench-report bench-insn
 
 $(BENCH_BPF): $(BENCH_SRC)/rss_steering.bpf.c | deps
 	@mkdir -p $(BENCH_TOOLS)
@@ -54,3 +58,38 @@ bench-vm: kernel bench-tools
 bench-report:
 	@python3 $(REPO)/mk/bench-report.py $(BENCH_DIR) \
 		| tee $(BENCH_DIR)/bench.txt
+
+# The TCG plugin is built against the plugin header of the QEMU source
+# that make qemu fetches (Debian's qemu package has no development files).
+BENCH_PLUGIN := $(BENCH_TOOLS)/insn_count.so
+QEMU_PLUGIN_H := $(BUILD)/qemu-src/include/qemu/qemu-plugin.h
+BENCH_INSN_ROUNDS ?= 11
+
+$(QEMU_PLUGIN_H):
+	@$(MAKE) --no-print-directory qemu-source
+
+$(BENCH_PLUGIN): $(BENCH_SRC)/insn_count.c $(QEMU_PLUGIN_H)
+	@mkdir -p $(BENCH_TOOLS)
+	@echo "  CC      $@"
+	@gcc -O2 -Wall -shared -fPIC -I$(dir $(QEMU_PLUGIN_H)) -o $@ $<
+
+# One vCPU, -icount (virtual time follows the instructions) and TCG: the
+# same work gives the same count.  The mark is the entry of getitimer(),
+# which tun_bench calls around each window (the VM kernel has no KASLR).
+bench-insn: kernel bench-tools $(BENCH_PLUGIN)
+	@mkdir -p $(BENCH_DIR)
+	@mark=0x$$(awk '$$3 == "__x64_sys_getitimer" { print $$1 }' \
+		$(KERNEL_BUILD)/System.map); \
+	for i in 1 2; do \
+		rm -f $(BENCH_DIR)/insn-marks; \
+		VM_ACCEL=tcg VM_SMP=1 VM_QEMU_ARGS="-icount shift=0 -plugin \
+		$(BENCH_PLUGIN),mark=$$mark,out=$(BENCH_DIR)/insn-marks" \
+		$(VM_RUN) 'export PATH=$$PATH:/usr/sbin:/sbin; \
+			python3 $(BENCH_SRC)/insn_bench.py \
+			--helper $(BENCH_HELPER) --bpf $(BENCH_BPF) \
+			--queues $(BENCH_QUEUES) --rounds $(BENCH_INSN_ROUNDS) \
+			--out $(BENCH_DIR)/insn-windows.json'; \
+		python3 $(REPO)/mk/bench-insn.py $(BENCH_DIR)/insn-marks \
+			$(BENCH_DIR)/insn-windows.json \
+			$(BENCH_DIR)/insn$$i.json; \
+	done

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+import tun_bench_ctl
+
 PGDIR = "/proc/net/pktgen"
 CHUNK = 30000
 MODES = ["single", "automq", "rss", "rss_report", "ebpf"]
@@ -78,30 +80,17 @@ def tx_stats(dev):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--helper", required=True)
-    ap.add_argument("--bpf", required=True)
-    ap.add_argument("--dev", default="bench0")
-    ap.add_argument("--queues", type=int, default=8)
+    tun_bench_ctl.add_args(ap)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=1.5,
                     help="target length of one measure")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
-    helper = subprocess.Popen([args.helper, args.dev, str(args.queues),
-                               args.bpf], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    line = helper.stdout.readline()
-    if not line.startswith("ready"):
-        sys.exit("tun_bench did not start: " + line)
+    helper = tun_bench_ctl.TunBench(args)
 
     def mode(m):
-        helper.stdin.write(m + "\n")
-        helper.stdin.flush()
-        reply = helper.stdout.readline().split()
-        if reply[:2] != ["ok", m]:
-            sys.exit("tun_bench: " + " ".join(reply))
-        return [int(n) for n in reply[2:]]
+        return [int(n) for n in helper.ask(m)]
 
     # tun drops when a ring is full (pktgen then counts an error and
     # sends a new packet), and tun rings are at most 32767 long: one run
@@ -154,8 +143,7 @@ def main():
             if dropped:
                 sys.exit("tun dropped packets: the rings are too small")
     elapsed = time.time() - t0
-    helper.stdin.close()
-    helper.wait()
+    helper.close()
 
     result = {
         "queues": args.queues, "rounds": args.rounds, "count": count,

@@ -13,18 +13,33 @@
  *   automq      every queue, tun's automatic flow steering
  *   rss         TUNSETVNETHASH with TUN_VNET_HASH_RSS
  *   rss_report  TUNSETVNETHASH with TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT
+ *   report      TUNSETVNETHASH with TUN_VNET_HASH_REPORT (automq steers)
  *   ebpf        the steering program of BPF_OBJECT (TUNSETSTEERINGEBPF)
  *   drain       empty the queues, keep the mode; the answer lists the
  *               packets read from each queue
  *
+ *   insn KIND FLOWS ROUNDS
+ *               for make bench-insn: FLOWS frames of KIND (a flow kind of
+ *               tun_vnet_hash_util.h: tcp4, tcp6, tcp6-hao-rh2, ...) sent
+ *               through an AF_PACKET socket, so through dev_queue_xmit()
+ *               as the host's stack sends (insn_bench.py removes the
+ *               qdisc), in ROUNDS rounds of two windows, the first
+ *               sending each frame once, the second twice; each window
+ *               is bracketed by two getitimer() calls, the marks of the
+ *               insn_count QEMU plugin, and followed by a drain outside
+ *               it.  The answer counts the windows.
+ *
  * Nobody reads the queues while pktgen runs: the rings (txqueuelen, set
  * by pktgen_bench.py) hold a whole run, and each command empties them.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <bpf/libbpf.h>
 
 #include "../../../testing/selftests/net/tun_vnet_hash_util.h"
@@ -42,7 +57,7 @@ static const uint8_t bench_key[40] = {
 };
 
 static int fds[TUN_MAX_QUEUES];
-static int queues, attached, prog_fd = -1;
+static int queues, attached, prog_fd = -1, ifindex;
 
 static int set_attached(int n)
 {
@@ -120,6 +135,10 @@ static int set_mode(const char *mode)
 		flags = TUN_VNET_HASH_RSS;
 	else if (!strcmp(mode, "rss_report"))
 		flags = TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT;
+	else if (!strcmp(mode, "report"))
+		return tun_set_vnet_hash(fds[0], TUN_VNET_HASH_REPORT, 0x1ff,
+					 bench_key, sizeof(bench_key), table,
+					 0, 0);
 	else
 		return -EINVAL;
 
@@ -127,6 +146,89 @@ static int set_mode(const char *mode)
 	return tun_set_vnet_hash(fds[0], flags, 0x1ff, bench_key,
 				 sizeof(bench_key), table,
 				 BENCH_TABLE_LEN - 1, 0);
+}
+
+#define INSN_FLOWS_MAX	512
+
+static struct frame insn_frames[INSN_FLOWS_MAX];
+static struct mmsghdr insn_msgs[2 * INSN_FLOWS_MAX];
+static struct iovec insn_iov[INSN_FLOWS_MAX];
+
+/* The marks of the insn_count plugin: the entry of getitimer(). */
+static void insn_mark(void)
+{
+	struct itimerval it;
+
+	syscall(SYS_getitimer, ITIMER_PROF, &it);
+}
+
+/* Send @n of the prepared messages in one window; 0 or -errno. */
+static int insn_window(int sock, int n)
+{
+	int sent = 0, ret;
+
+	insn_mark();
+	while (sent < n) {
+		ret = sendmmsg(sock, insn_msgs + sent, n - sent, 0);
+		if (ret <= 0)
+			break;
+		sent += ret;
+	}
+	insn_mark();
+	if (sent < n)
+		return -EIO;
+	return drain();
+}
+
+static int insn_run(const char *args, int *windows)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = ifindex,
+	};
+	int nflows, rounds, kind, sock, err = 0, i;
+	uint32_t state = 0x1234567;
+	struct frame_spec spec;
+	char name[32];
+
+	if (sscanf(args, "%31s %d %d", name, &nflows, &rounds) != 3 ||
+	    nflows < 1 || nflows > INSN_FLOWS_MAX || rounds < 1)
+		return -EINVAL;
+	for (kind = 0; kind < FLOW_KINDS; kind++)
+		if (!strcmp(name, flow_kind_names[kind]))
+			break;
+	if (kind == FLOW_KINDS)
+		return -EINVAL;
+
+	for (i = 0; i < nflows; i++) {
+		flow_spec_random(&spec, kind, &state);
+		frame_build(&insn_frames[i], &spec);
+		insn_iov[i].iov_base = insn_frames[i].data;
+		insn_iov[i].iov_len = insn_frames[i].len;
+	}
+	sll.sll_protocol = htons(oracle_get_be16(insn_frames[0].data + 12));
+	for (i = 0; i < 2 * nflows; i++) {
+		struct msghdr *m = &insn_msgs[i].msg_hdr;
+
+		m->msg_name = &sll;
+		m->msg_namelen = sizeof(sll);
+		m->msg_iov = &insn_iov[i % nflows];
+		m->msg_iovlen = 1;
+	}
+
+	sock = packet_socket(SOCK_RAW);
+	if (sock < 0)
+		return sock;
+	*windows = 0;
+	for (i = 0; !err && i < rounds; i++) {
+		err = insn_window(sock, nflows);
+		if (!err)
+			err = insn_window(sock, 2 * nflows);
+		if (!err)
+			*windows += 2;
+	}
+	close(sock);
+	return err;
 }
 
 static int load_program(const char *path)
@@ -147,7 +249,7 @@ static int load_program(const char *path)
 
 int main(int argc, char **argv)
 {
-	char ifname[IFNAMSIZ] = {}, line[64];
+	char ifname[IFNAMSIZ] = {}, line[128];
 	int i, err;
 
 	if (argc != 4) {
@@ -185,11 +287,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	ifindex = if_nametoindex(ifname);
 	printf("ready %s %d\n", ifname, queues);
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin)) {
 		line[strcspn(line, "\n")] = 0;
 		memset(drained, 0, sizeof(drained));
+		if (!strncmp(line, "insn ", 5)) {
+			int windows = 0;
+
+			err = insn_run(line + 5, &windows);
+			if (err)
+				printf("error %s: %s\n", line, strerror(-err));
+			else
+				printf("ok %s %d\n", line, windows);
+			fflush(stdout);
+			continue;
+		}
 		err = set_mode(line);
 		if (err) {
 			printf("error %s: %s\n", line, strerror(-err));

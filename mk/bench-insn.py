@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# Pair the marks of the insn_count plugin with the windows insn_bench.py
+# asked for, and turn them into kernel instructions per packet:
+#
+#   bench-insn.py MARKS WINDOWS.json OUT.json
+#
+# A window is the kernel work between two marks: one sendmmsg() of N
+# frames and the two marking system calls, plus whatever interrupts it
+# now and then (a timer tick: -icount makes virtual time follow the
+# instructions, so ticks fall on other windows as the work differs).  The
+# first round warms up (flow tables, slab caches) and is left out; each
+# window size counts with its median over the other rounds, so that the
+# odd interrupted window does not count; the window of 2N frames less the
+# window of N frames leaves the cost of N frames, net of the system calls,
+# the marks and everything else that does not grow with the packets.
+
+import json
+import statistics
+import sys
+
+marks = [int(x) for x in open(sys.argv[1]).read().split()]
+run = json.load(open(sys.argv[2]))
+windows = run["windows"]
+if len(marks) != 2 * len(windows):
+    sys.exit("bench-insn: %d marks for %d windows: another process called "
+             "getitimer() during the run" % (len(marks), len(windows)))
+
+counts = {}
+for i, (kind, mode, n) in enumerate(windows):
+    counts.setdefault((kind, mode), {}).setdefault(n, []).append(
+        marks[2 * i + 1] - marks[2 * i])
+
+out = {"flows": run["flows"], "rounds": run["rounds"] - 1,
+       "queues": run["queues"], "per_packet": {}}
+for (kind, mode), w in counts.items():
+    (n1, c1), (n2, c2) = sorted((n, statistics.median(c[1:]))
+                                for n, c in w.items())
+    out["per_packet"].setdefault(kind, {})[mode] = (c2 - c1) / (n2 - n1)
+json.dump(out, open(sys.argv[3], "w"), indent=1)

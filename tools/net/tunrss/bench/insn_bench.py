@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Frames into a multi-queue tap, one queue selection mode at a time, for
+the instruction counts of make bench-insn.
+
+Runs in the test VM, booted with one vCPU, -icount and the insn_count
+QEMU plugin.  tun_bench holds the tap open, switches the mode and sends
+the frames of each kind in windows marked for the plugin ("insn"
+command); this script only says what to send and records, in order, the
+windows it asked for, so that the host can pair them with the plugin's
+marks.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+
+import tun_bench_ctl
+
+MODES = ["single", "automq", "rss", "rss_report", "report", "ebpf"]
+KINDS = ["tcp4", "tcp6", "tcp6-hao-rh2"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    tun_bench_ctl.add_args(ap)
+    ap.add_argument("--flows", type=int, default=256)
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+
+    helper = tun_bench_ctl.TunBench(args)
+    # Rings that hold the largest window on one queue: no drops; and no
+    # qdisc, so that dev_queue_xmit() goes straight to the queue choice
+    # (skipped with one queue, as for any single-queue device).
+    subprocess.run(["ip", "link", "set", args.dev, "txqueuelen",
+                    str(4 * args.flows)], check=True)
+    subprocess.run(["tc", "qdisc", "replace", "dev", args.dev, "root",
+                    "noqueue"], check=True)
+
+    windows = []
+    for kind in KINDS:
+        for mode in MODES:
+            helper.ask(mode)
+            n = int(helper.ask("insn %s %d %d" %
+                               (kind, args.flows, args.rounds))[0])
+            if n != 2 * args.rounds:
+                sys.exit("tun_bench: %d windows, not %d" %
+                         (n, 2 * args.rounds))
+            for r in range(args.rounds):
+                windows.append([kind, mode, args.flows])
+                windows.append([kind, mode, 2 * args.flows])
+    helper.close()
+    with open(args.out, "w") as f:
+        json.dump({"flows": args.flows, "rounds": args.rounds,
+                   "queues": args.queues, "windows": windows}, f)
+
+
+if __name__ == "__main__":
+    main()
