@@ -95,6 +95,8 @@ bisect-build: patches
 	@mkdir -p $(RESULTS) $(BUILD)/bisect
 	@cat $(addprefix $(REPO)/,$(KUNITCONFIGS)) > $(BUILD)/bisect/config
 	@echo "CONFIG_TOEPLITZ_BENCHMARK=y" >> $(BUILD)/bisect/config
+	@printf 'CONFIG_VHOST_MENU=y\nCONFIG_VHOST_NET=y\n' \
+		>> $(BUILD)/bisect/config
 	@rc=0; $(REPO)/mk/bisect-build.sh $(BASE) $(PATCHES_OUT) \
 		$(BUILD)/bisect $(BUILD)/bisect/config \
 		> $(RESULTS)/bisect-build.log || rc=$$?; \

@@ -3,9 +3,14 @@
 #
 # Check that each patch of the generated series builds on its own: apply
 # the patches one at a time to a copy of the base and, after each, build
-# the kernel directories the series touches (lib/, drivers/net/) with W=1
-# on UML, with every symbol of the series enabled once it exists, and the
-# userspace programs a patch adds.  Prints one TAP line per patch.
+# the kernel directories the series touches (lib/, drivers/net/,
+# drivers/vhost/) with W=1 on UML, with every symbol of the series enabled
+# once it exists, and the userspace programs a patch adds.  Prints one TAP
+# line per patch.
+#
+# drivers/vhost/ is built after every patch, not only after the vhost-net
+# one: vhost/net.c includes the tun UAPI the series changes.  UML builds
+# it (VHOST_NET only needs NET and EVENTFD), W=1 clean in the base.
 #
 #   bisect-build.sh BASE PATCHDIR WORKDIR CONFIG
 #     CONFIG: a config fragment enabling the series' symbols
@@ -26,7 +31,7 @@ build() {
 	{
 		make -C "$tree" ARCH=um O="$out" olddefconfig &&
 		make -C "$tree" ARCH=um O="$out" W=1 -j"$jobs" \
-			lib/ drivers/net/ &&
+			lib/ drivers/net/ drivers/vhost/ &&
 		if [ -f "$tree/tools/net/tunrss/Makefile" ]; then
 			make -C "$tree" O="$work/hdr" \
 				INSTALL_HDR_PATH="$out/usr" headers_install &&
@@ -35,7 +40,7 @@ build() {
 		fi
 	} > "$log" 2>&1 || return 1
 	# W=1 warnings in what we wrote fail the patch.
-	! grep -E 'warning:' "$log" | grep -qE 'toeplitz|tun|tools/net'
+	! grep -E 'warning:' "$log" | grep -qE 'toeplitz|tun|tools/net|vhost'
 }
 
 for p in "$patchdir"/0*.patch; do
