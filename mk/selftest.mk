@@ -7,7 +7,8 @@
 #                        combined TAP output to $(RESULTS)/selftest.log
 #                        and its counts to $(RESULTS)/selftest.counts
 #
-# The tests: tun_vnet_hash and tun_vnet_hash_fuzz (this project), plus
+# The tests: tun_vnet_hash, tun_vnet_hash_fuzz and tun_vnet_hash_vhost
+# (hash report through /dev/vhost-net) of this project, plus
 # the upstream tun and tap tests of tools/testing/selftests/net as
 # regressions.  SELFTESTS='...'
 # runs a subset; SELFTEST_ARGS='-f vnet_hash_ctl' passes harness options
@@ -15,7 +16,7 @@
 
 SELFTEST_HDR := $(BUILD)/usr
 SELFTEST_OUT := $(BUILD)/selftests/net
-SELFTESTS ?= tun_vnet_hash tun_vnet_hash_fuzz tun tap
+SELFTESTS ?= tun_vnet_hash tun_vnet_hash_fuzz tun_vnet_hash_vhost tun tap
 SELFTEST_ARGS ?=
 SELFTEST_BINS := $(addprefix $(SELFTEST_OUT)/,$(SELFTESTS))
 
