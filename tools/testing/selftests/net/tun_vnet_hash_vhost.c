@@ -649,7 +649,7 @@ TEST_F_TIMEOUT(vhost, rx_every_kind, 300)
 		res = variant->hash_flags ? frame_hash(&f) : none;
 		ASSERT_EQ(0, packet_send(self->sock, self->ifindex, &f, false));
 		ASSERT_EQ(0, vhost_rx_find(&self->v, 1, f.data, f.len, &rx));
-		EXPECT_EQ(1, rx.copies) TH_LOG("%s: frame %d", name, i);
+		ASSERT_EQ(1, rx.copies) TH_LOG("%s: frame %d", name, i);
 		if (rx.copies != 1)
 			continue;
 		check_hdr(_metadata, &rx, self->v.hdr_len, res, name);
@@ -691,7 +691,7 @@ TEST_F_TIMEOUT(vhost, tx_every_kind, 300)
 			flow_spec_random(&s, i % FLOW_KINDS, &state);
 			frame_build(&f, &s);
 			ASSERT_EQ(0, vhost_tx(&self->v, hdr, &f));
-			EXPECT_EQ(0, frame_wait(cap, 0, &f))
+			ASSERT_EQ(0, frame_wait(cap, 0, &f))
 				TH_LOG("%s: frame %d, %s",
 				       flow_kind_names[i % FLOW_KINDS], i,
 				       pass ? "sendmsg" : "xdp batch");
@@ -798,7 +798,7 @@ TEST_F_TIMEOUT(vhost_rss, every_kind, 300)
 		ASSERT_EQ(0, packet_send(self->sock, self->ifindex, &f, false));
 		ASSERT_EQ(0, vhost_rx_find(self->v, QUEUES, f.data, f.len,
 					   &rx));
-		EXPECT_EQ(1, rx.copies) TH_LOG("%s: frame %d", name, i);
+		ASSERT_EQ(1, rx.copies) TH_LOG("%s: frame %d", name, i);
 		if (rx.copies != 1)
 			continue;
 		EXPECT_EQ(want, rx.queue) TH_LOG("%s: frame %d", name, i);
@@ -958,7 +958,7 @@ TEST_F_TIMEOUT(vhost_raw, rx_zero_hash, 300)
 		/* The backend sees it leave through the tap. */
 		ASSERT_EQ(0, packet_send(self->sock, self->ifindex, &f, false));
 		ASSERT_EQ(0, vhost_rx_find(&self->v, 1, f.data, f.len, &rx));
-		EXPECT_EQ(1, rx.copies) TH_LOG("%s: frame %d", name, i);
+		ASSERT_EQ(1, rx.copies) TH_LOG("%s: frame %d", name, i);
 		if (rx.copies == 1)
 			check_hdr(_metadata, &rx, self->v.hdr_len, none, name);
 	}
@@ -979,7 +979,7 @@ TEST_F_TIMEOUT(vhost_raw, tx, 300)
 		frame_build(&f, &s);
 		ASSERT_EQ(0, vhost_tx(&self->v, hdr, &f));
 		/* Sent on the tap's link: the tap's reader gets it. */
-		EXPECT_EQ(0, frame_wait(self->tap, 0, &f))
+		ASSERT_EQ(0, frame_wait(self->tap, 0, &f))
 			TH_LOG("%s: frame %d", flow_kind_names[i % FLOW_KINDS],
 			       i);
 	}
