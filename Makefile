@@ -126,10 +126,13 @@ bench-kunit: tree
 		sed 's/^.*# [a-z_]*: //' | tee $(BENCH_DIR)/classify.txt
 
 # Run every check even when one fails, then print the summary line.
+# The fuzzer's long run (mk/selftest.mk) is make check's.
 # The VM's accelerator (mk/vm/run.sh writes it) is named in the summary.
 check:
 	@rm -f $(RESULTS)/*.counts $(BUILD)/vm/accel-used; rc=0; \
-	for t in $(CHECKS); do $(MAKE) --no-print-directory $$t || rc=1; done; \
+	for t in $(CHECKS); do \
+		$(MAKE) --no-print-directory $$t SELFTEST_FUZZ_LONG=1 || rc=1; \
+	done; \
 	ACCEL_USED=$(BUILD)/vm/accel-used \
 		$(REPO)/mk/summary.sh $(RESULTS) $(CHECKS) || rc=1; exit $$rc
 

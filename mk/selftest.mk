@@ -12,12 +12,15 @@
 # the upstream tun and tap tests of tools/testing/selftests/net as
 # regressions.  SELFTESTS='...'
 # runs a subset; SELFTEST_ARGS='-f vnet_hash_ctl' passes harness options
-# to every binary.
+# to every binary.  tun_vnet_hash_fuzz runs its short default (a few
+# seconds per case, as in kselftest CI); SELFTEST_FUZZ_LONG=1 runs its
+# long run (TUN_VNET_HASH_FUZZ_LONG=1), which make check asks for.
 
 SELFTEST_HDR := $(BUILD)/usr
 SELFTEST_OUT := $(BUILD)/selftests/net
 SELFTESTS ?= tun_vnet_hash tun_vnet_hash_fuzz tun_vnet_hash_vhost tun tap
 SELFTEST_ARGS ?=
+SELFTEST_FUZZ_LONG ?= 0
 SELFTEST_BINS := $(addprefix $(SELFTEST_OUT)/,$(SELFTESTS))
 
 .PHONY: selftest selftest-build uapi-headers
@@ -42,6 +45,7 @@ selftest-build: uapi-headers
 # before its plan still leaves a "not ok" line, so that it counts as a
 # failure.  Also used by selftest-debug (mk/debug.mk).
 selftest_loop = cd $(SELFTEST_OUT) && rc=0; \
+	export TUN_VNET_HASH_FUZZ_LONG=$(SELFTEST_FUZZ_LONG); \
 	for t in $(SELFTESTS); do \
 		echo "\# selftests: net: $$t"; \
 		if [ ! -x ./$$t ]; then \
