@@ -8,7 +8,8 @@
  * beyond the packet, and a header the packet does not hold in full counts
  * as absent.  The packet ends where its IP length field says (the end of
  * the frame when that comes first): Ethernet padding after a short
- * datagram is not part of it.
+ * datagram is not part of it.  A length of 0 means the frame's end for
+ * an IPv6 jumbogram and for an IPv4 BIG TCP (GSO TCP) skb.
  */
 
 #include <kunit/visibility.h>
@@ -129,7 +130,14 @@ static void tun_vnet_hash_classify_ipv4(const struct tun_vnet_hash_pkt *pkt,
 	iph = tun_vnet_hash_header(pkt, offset, sizeof(iph_buf), &iph_buf);
 	if (!iph || iph->version != 4 || iph->ihl < 5)
 		return;
-	end = tun_vnet_hash_end(pkt, offset, ntohs(iph->tot_len));
+	/* A total length of 0 on a GSO TCP skb is BIG TCP's: the skb's end
+	 * is the packet's, as iph_totlen() has it.  Anywhere else it is 0.
+	 */
+	if (!iph->tot_len && pkt->skb && skb_is_gso(pkt->skb) &&
+	    skb_is_gso_tcp(pkt->skb))
+		end = pkt->len;
+	else
+		end = tun_vnet_hash_end(pkt, offset, ntohs(iph->tot_len));
 	if (offset + iph->ihl * 4 > end)
 		return;
 

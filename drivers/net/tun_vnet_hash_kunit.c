@@ -157,7 +157,9 @@ enum vnet_hash_ext {
  * @outside: bytes at the end of the frame that the IP length field leaves
  *           out, as Ethernet padding of a short datagram
  * @over: bytes the IP length field counts beyond the end of the frame
- * @jumbo: the IPv6 payload length is 0, as in a jumbogram
+ * @jumbo: the IP length field is 0, as in an IPv6 jumbogram or an IPv4
+ *         BIG TCP packet
+ * @gso_tcp: the skb is a GSO TCP one (%SKB_GSO_TCPV4 or %SKB_GSO_TCPV6)
  * @ext: IPv6 extension headers, up to %VH_EXT_END
  * @expect_l4: %IPPROTO_TCP or %IPPROTO_UDP when the rules see a TCP or UDP
  *             header, 0 when they see none
@@ -181,6 +183,7 @@ struct vnet_hash_shape {
 	u8 outside;
 	u8 over;
 	bool jumbo;
+	bool gso_tcp;
 	u8 ext[VH_EXT_MAX];
 	u8 expect_l4;
 	bool expect_ext;
@@ -513,6 +516,20 @@ static const struct vnet_hash_shape vh_ipv6_tcp_jumbo = {
 	.proto = IPPROTO_TCP, .jumbo = true, .expect_l4 = IPPROTO_TCP,
 };
 
+/* IPv4 BIG TCP: total length 0 on a GSO TCP skb, the skb's end (as
+ * iph_totlen()); on any other frame a total length of 0 holds no header.
+ */
+static const struct vnet_hash_shape vh_ipv4_tcp_big = {
+	.name = "ipv4_gso_tcp_total_length_0_frame_end_tcp", .l3 = VH_IPV4,
+	.proto = IPPROTO_TCP, .jumbo = true, .gso_tcp = true,
+	.expect_l4 = IPPROTO_TCP,
+};
+
+static const struct vnet_hash_shape vh_ipv4_tcp_len0 = {
+	.name = "ipv4_total_length_0_no_hash", .l3 = VH_IPV4,
+	.proto = IPPROTO_TCP, .jumbo = true, .expect_no_ip = true,
+};
+
 static const struct vnet_hash_shape vh_ipv6_udp_over = {
 	.name = "ipv6_payload_length_past_frame_udp", .l3 = VH_IPV6,
 	.proto = IPPROTO_UDP, .over = 200, .expect_l4 = IPPROTO_UDP,
@@ -636,6 +653,7 @@ static const struct vnet_hash_shape * const vh_shapes[] = {
 	&vh_ipv4_tcp_trunc_over, &vh_ipv4_udp_outside_raw,
 	&vh_ipv6_udp_ports_outside, &vh_ipv6_hbh_outside,
 	&vh_ipv6_hao_tcp_outside, &vh_ipv6_tcp_jumbo, &vh_ipv6_udp_over,
+	&vh_ipv4_tcp_len0,
 	&vh_ipv6_first_ext_trunc,
 	&vh_ipv4_ihl_trunc, &vh_ipv6_chain_trunc, &vh_ipv6_chain_max,
 	&vh_ipv6_chain_long, &vh_ipv6_tcp_vlan, &vh_ipv6_hao_rh2_tcp_qinq,
@@ -867,7 +885,7 @@ static void vh_build(struct vnet_hash_frame *f,
 	if (shape->l3 == VH_IPV4) {
 		struct iphdr *iph = (struct iphdr *)(f->data + l3);
 
-		iph->tot_len = htons(end - l3);
+		iph->tot_len = htons(shape->jumbo ? 0 : end - l3);
 		iph->check = ip_fast_csum(iph, iph->ihl);
 	} else if (shape->l3 == VH_IPV6) {
 		put_unaligned_be16(shape->jumbo ? 0 :
@@ -899,6 +917,11 @@ static struct sk_buff *vh_skb(struct kunit *test,
 	}
 	if (shape->hwaccel)
 		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), 42);
+	if (shape->gso_tcp) {
+		skb_shinfo(skb)->gso_size = 1448;
+		skb_shinfo(skb)->gso_type = shape->l3 == VH_IPV4 ?
+					    SKB_GSO_TCPV4 : SKB_GSO_TCPV6;
+	}
 	kunit_kfree(test, f);
 	return skb;
 }
@@ -1311,6 +1334,12 @@ static const struct vnet_hash_rule_case vh_rule_cases[] = {
 	  HR_TCPV6 },
 	{ "decision_extent_ipv6_frame_end_bounds", &vh_ipv6_udp_over, HT_ALL,
 	  HR_UDPV6 },
+	{ "decision_extent_ipv4_big_tcp_frame_end", &vh_ipv4_tcp_big, HT_ALL,
+	  HR_TCPV4 },
+	{ "decision_extent_ipv4_big_tcp_ip_type", &vh_ipv4_tcp_big,
+	  HT_IPV4 | HT_UDPV4, HR_IPV4 },
+	{ "decision_extent_ipv4_total_length_0_not_gso", &vh_ipv4_tcp_len0,
+	  HT_ALL, HR_NONE },
 	{ "decision_ext_truncated_first_header", &vh_ipv6_first_ext_trunc,
 	  HT_ALL, HR_IPV6 },
 	{ "ipv4_ihl_past_end", &vh_ipv4_ihl_trunc, HT_ALL, HR_NONE },
