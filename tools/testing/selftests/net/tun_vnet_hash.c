@@ -1499,6 +1499,188 @@ TEST_F(vnet_hash_ctl, attach_detach)
 	}
 }
 
+/* The oracle's hash and RSS queue of frame @f under @e. */
+static struct oracle_result expect_hash(const struct expect *e,
+					const struct frame *f, int nq,
+					int *queue)
+{
+	struct oracle_result res = {};
+	struct oracle_input in;
+
+	oracle_classify_eth(f->data, f->len, e->types, &in);
+	if (e->flags)
+		res = oracle_hash(e->key, e->key_size, &in);
+	if (queue)
+		*queue = (e->flags & RSS) ?
+			 (int)oracle_queue(res, e->table, e->mask,
+					   e->unclassified_queue, nq) : -1;
+	return res;
+}
+
+/*
+ * Read back the frame @f queued before a change: one copy, whole, with a
+ * header of @hdr_sz bytes that reports @want (0/0 for none; never looked
+ * at below 20 bytes), on @want_queue (any queue when negative).  Every
+ * other header byte reads as zero.
+ */
+static void check_queued(struct __test_metadata *_metadata,
+			 struct device *dev, const struct frame *f,
+			 int hdr_sz, struct oracle_result want,
+			 int want_queue, const char *name)
+{
+	struct rx_result rx;
+	int i;
+
+	EXPECT_EQ(0, rx_find(dev->fds, dev->nq, hdr_sz, f->data, f->len, &rx));
+	EXPECT_EQ(1, rx.copies) TH_LOG("%s: %d copies, %d other frames",
+				       name, rx.copies, rx.noise);
+	EXPECT_EQ(0, rx.noise) TH_LOG("%s", name);
+	if (!rx.copies)
+		return;
+	if (want_queue >= 0)
+		EXPECT_EQ(want_queue, rx.queue) TH_LOG("%s", name);
+	if (hdr_sz >= (int)sizeof(struct virtio_net_hdr_v1_hash)) {
+		EXPECT_EQ(want.value, rx_hash_value(&rx)) TH_LOG("%s", name);
+		EXPECT_EQ(want.report, rx_hash_report(&rx)) TH_LOG("%s", name);
+	}
+	for (i = 0; i < hdr_sz; i++) {
+		if (hdr_sz >= (int)sizeof(struct virtio_net_hdr_v1_hash) &&
+		    i >= 12 && i < 18)
+			continue;
+		EXPECT_EQ(0, rx.hdr[i])
+			TH_LOG("%s: vnet header byte %d of %d", name, i,
+			       hdr_sz);
+	}
+}
+
+/*
+ * Packets queued across a change of the configuration or of the vnet
+ * header size.  tun decides the report when it queues the packet
+ * (ndo_start_xmit), under the configuration and the header size of that
+ * moment, and lays the header out when it is read, at the header size of
+ * then.  So a packet queued under configuration A and read after B (or
+ * after hashing was turned off) reports A's hash and sits on A's queue;
+ * one queued while hashing was off, or while the header had no room for
+ * the hash, reads NONE (0/0) even after it was turned on or the header
+ * grew; a header that shrank to 12 bytes carries no hash.  Each packet
+ * is read whole, once, with every header byte tun has nothing for zero.
+ */
+TEST_F(vnet_hash_ctl, queued_across_change)
+{
+	struct expect a = self->e, b = self->e, off = self->e;
+	struct oracle_result none = {}, want;
+	struct device *dev = &self->dev;
+	uint8_t key_b[ORACLE_KEY_SIZE];
+	struct frame_spec s;
+	struct frame f;
+	int i, q, hdr;
+
+	for (i = 0; i < ORACLE_KEY_SIZE; i++)
+		key_b[i] = i * 7 + 1;
+	b.key = key_b;
+	off.flags = 0;
+
+	for (i = 0; i < FLOW_KINDS; i++) {
+		/* Under A, read after B. */
+		ASSERT_EQ(0, device_configure(dev, dev->fds[0], &a));
+		flow_spec_random(&s, i, &self->state);
+		frame_build(&f, &s);
+		ASSERT_EQ(0, packet_send(dev->sock, dev->ifindex, &f, false));
+		want = expect_hash(&a, &f, dev->nq, &q);
+		ASSERT_EQ(0, device_configure(dev, dev->fds[1], &b));
+		check_queued(_metadata, dev, &f, 20, want, q, "A then B");
+		check_flows(_metadata, dev, &b, &self->state, dev->fds,
+			    dev->nq, 1, -1, "B");
+
+		/* Under B, read after hashing was turned off. */
+		flow_spec_random(&s, i, &self->state);
+		frame_build(&f, &s);
+		ASSERT_EQ(0, packet_send(dev->sock, dev->ifindex, &f, false));
+		want = expect_hash(&b, &f, dev->nq, &q);
+		ASSERT_EQ(0, device_configure(dev, dev->fds[2], &off));
+		check_queued(_metadata, dev, &f, 20, want, q, "B then off");
+
+		/* Off, read after A: no hash. */
+		flow_spec_random(&s, i, &self->state);
+		frame_build(&f, &s);
+		ASSERT_EQ(0, packet_send(dev->sock, dev->ifindex, &f, false));
+		ASSERT_EQ(0, device_configure(dev, dev->fds[3], &a));
+		check_queued(_metadata, dev, &f, 20, none, -1, "off then A");
+	}
+
+	/* Under A with header sizes 20 -> 12 -> 24 -> 20. */
+	ASSERT_EQ(0, device_configure(dev, dev->fds[0], &a));
+	for (i = 0; i < FLOW_KINDS; i++) {
+		static const int sizes[][2] = {
+			{ 20, 12 }, { 12, 24 }, { 24, 20 }, { 20, 24 },
+		};
+		int k;
+
+		for (k = 0; k < (int)ARRAY_SIZE(sizes); k++) {
+			hdr = sizes[k][0];
+			ASSERT_EQ(0, ioctl(dev->fds[0], TUNSETVNETHDRSZ, &hdr));
+			flow_spec_random(&s, i, &self->state);
+			frame_build(&f, &s);
+			ASSERT_EQ(0, packet_send(dev->sock, dev->ifindex, &f,
+						 false));
+			want = expect_hash(&a, &f, dev->nq, &q);
+			if (hdr < (int)sizeof(struct virtio_net_hdr_v1_hash))
+				want = none;
+			hdr = sizes[k][1];
+			ASSERT_EQ(0, ioctl(dev->fds[1], TUNSETVNETHDRSZ, &hdr));
+			check_queued(_metadata, dev, &f, hdr, want, q,
+				     "header size change");
+		}
+	}
+	hdr = 20;
+	ASSERT_EQ(0, ioctl(dev->fds[0], TUNSETVNETHDRSZ, &hdr));
+}
+
+/*
+ * A tap device without IFF_NO_PI: every read starts with the 4-byte
+ * struct tun_pi (flags 0, the frame's ethertype), then the vnet header
+ * with the oracle's hash and type, then the frame, on the RSS queue.
+ */
+TEST_F(vnet_hash_ctl, tap_with_pi)
+{
+	const int pi_sz = sizeof(struct tun_pi);
+	struct expect *e = &self->e;
+	struct oracle_result want;
+	struct rx_result rx;
+	struct frame_spec s;
+	struct device dev;
+	struct frame f;
+	int i, q;
+
+	ASSERT_EQ(0, device_create(&dev, "vhp%d",
+				   IFF_TAP | IFF_VNET_HDR | IFF_MULTI_QUEUE,
+				   QUEUES, 20));
+	ASSERT_EQ(0, device_configure(&dev, dev.fds[0], e));
+	for (i = 0; i < 4 * FLOW_KINDS; i++) {
+		flow_spec_random(&s, i % FLOW_KINDS, &self->state);
+		frame_build(&f, &s);
+		want = expect_hash(e, &f, dev.nq, &q);
+		EXPECT_EQ(0, packet_send(dev.sock, dev.ifindex, &f, false));
+		EXPECT_EQ(0, rx_find(dev.fds, dev.nq, pi_sz + 20, f.data,
+				     f.len, &rx));
+		EXPECT_EQ(1, rx.copies) TH_LOG("%s: %d copies, %d others",
+					       flow_kind_names[i % FLOW_KINDS],
+					       rx.copies, rx.noise);
+		if (!rx.copies)
+			continue;
+		EXPECT_EQ(q, rx.queue);
+		EXPECT_EQ(0, oracle_get_be16(rx.hdr));	/* flags */
+		EXPECT_EQ(oracle_get_be16(f.data + 12),
+			  oracle_get_be16(rx.hdr + 2));	/* proto */
+		memmove(rx.hdr, rx.hdr + pi_sz, 20);
+		EXPECT_EQ(want.value, rx_hash_value(&rx))
+			TH_LOG("%s", flow_kind_names[i % FLOW_KINDS]);
+		EXPECT_EQ(want.report, rx_hash_report(&rx))
+			TH_LOG("%s", flow_kind_names[i % FLOW_KINDS]);
+	}
+	device_close(&dev);
+}
+
 /* A steering eBPF program chooses the queue; the report stays right. */
 TEST_F(vnet_hash_ctl, steering_ebpf)
 {
