@@ -32,6 +32,19 @@
 
 #define TUN_VNET_HASH_FLAGS (TUN_VNET_HASH_REPORT | TUN_VNET_HASH_RSS)
 
+/*
+ * Configurations, every one with room for the longest table: 5,192 bytes,
+ * six to a 32 KiB slab, where kmalloc would serve them from kmalloc-8k.
+ * Userspace writes only the key and the table.
+ */
+static struct kmem_cache *tun_vnet_hash_cache;
+
+#define TUN_VNET_HASH_CONFIG_SIZE \
+	struct_size_t(struct tun_vnet_hash_config, indirection_table, \
+		      TUN_VNET_HASH_MAX_TABLE_LENGTH)
+#define TUN_VNET_HASH_CONFIG_USEROFFSET \
+	offsetof(struct tun_vnet_hash_config, key)
+
 /* The bytes of a packet: an skb, or the linear data of an XDP frame. */
 struct tun_vnet_hash_pkt {
 	const struct sk_buff *skb;	/* NULL for linear data */
@@ -588,8 +601,7 @@ struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg)
 	if (hash.flags & TUN_VNET_HASH_RSS)
 		table_length = hash.indirection_table_mask + 1;
 
-	config = kzalloc(struct_size(config, indirection_table, table_length),
-			 GFP_KERNEL_ACCOUNT);
+	config = kmem_cache_zalloc(tun_vnet_hash_cache, GFP_KERNEL_ACCOUNT);
 	if (!config)
 		return ERR_PTR(-ENOMEM);
 
@@ -619,7 +631,7 @@ struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg)
 	return config;
 
 err_free:
-	kfree(config);
+	kmem_cache_free(tun_vnet_hash_cache, config);
 	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_config_parse, TUN_VNET_HASH);
@@ -741,6 +753,27 @@ int tun_vnet_hash_get_rxfh_fields(const struct tun_vnet_hash_config *config,
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_get_rxfh_fields, TUN_VNET_HASH);
+
+static int __init tun_vnet_hash_init(void)
+{
+	tun_vnet_hash_cache =
+		kmem_cache_create_usercopy("tun_vnet_hash_config",
+					   TUN_VNET_HASH_CONFIG_SIZE, 0,
+					   SLAB_ACCOUNT,
+					   TUN_VNET_HASH_CONFIG_USEROFFSET,
+					   TUN_VNET_HASH_CONFIG_SIZE -
+					   TUN_VNET_HASH_CONFIG_USEROFFSET,
+					   NULL);
+	return tun_vnet_hash_cache ? 0 : -ENOMEM;
+}
+module_init(tun_vnet_hash_init);
+
+/* kmem_cache_destroy() waits for the kfree_rcu() still in flight. */
+static void __exit tun_vnet_hash_exit(void)
+{
+	kmem_cache_destroy(tun_vnet_hash_cache);
+}
+module_exit(tun_vnet_hash_exit);
 
 MODULE_DESCRIPTION("virtio_net hash report and RSS for tun-like devices");
 MODULE_LICENSE("GPL");

@@ -1857,6 +1857,28 @@ static void vh_parse_test(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, &config->toeplitz, tk, sizeof(*tk));
 }
 
+/*
+ * A configuration costs what it needs for the longest table, not the
+ * next power of two: 5,192 bytes, not the 8 KiB of kmalloc-8k.
+ */
+static void vh_config_size_test(struct kunit *test)
+{
+	size_t max = struct_size_t(struct tun_vnet_hash_config,
+				   indirection_table,
+				   TUN_VNET_HASH_MAX_TABLE_LENGTH);
+	static u16 table[TUN_VNET_HASH_MAX_TABLE_LENGTH];
+	struct tun_vnet_hash_config *config;
+
+	KUNIT_EXPECT_LE(test, max, 5192);
+	config = vh_config(test, TUN_VNET_HASH_REPORT, HT_ALL, NULL, 0, 0,
+			   vh_ms_key, sizeof(vh_ms_key));
+	KUNIT_EXPECT_LE(test, ksize(config), max);
+	config = vh_config(test, TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT,
+			   HT_ALL, table, TUN_VNET_HASH_MAX_TABLE_LENGTH - 1,
+			   0, vh_ms_key, sizeof(vh_ms_key));
+	KUNIT_EXPECT_LE(test, ksize(config), max);
+}
+
 static void vh_get_cap_test(struct kunit *test)
 {
 	struct tun_vnet_hash_cap cap;
@@ -2199,6 +2221,7 @@ static struct kunit_case tun_vnet_hash_test_cases[] = {
 	KUNIT_CASE(vh_select_queue_unclassified_test),
 	KUNIT_CASE(vh_select_queue_no_queues_test),
 	KUNIT_CASE_PARAM(vh_parse_test, vh_parse_gen_params),
+	KUNIT_CASE(vh_config_size_test),
 	KUNIT_CASE(vh_get_cap_test),
 	KUNIT_CASE(vh_ethtool_rxfh_test),
 	KUNIT_CASE_PARAM(vh_ethtool_fields_test, vh_fields_gen_params),
