@@ -58,3 +58,6 @@ e2e: kernel qemu $(E2E_INITRD)
 	$(REPO)/mk/counts.sh ktap $(RESULTS)/e2e.log > $(RESULTS)/e2e.counts; \
 	echo "e2e: $$(awk '{print $$1" passed, "$$2" failed"}' \
 		$(RESULTS)/e2e.counts)"; exit $$rc
+
+# make check builds the patched QEMU (make qemu) and runs every mode.
+CHECKS += e2e
