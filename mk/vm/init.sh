@@ -16,14 +16,6 @@ mount -t sysfs sysfs /sys
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-for d in /tmp /var/tmp; do
-	mount -t tmpfs -o mode=1777 tmpfs $d
-done
-mount -t tmpfs -o mode=755 tmpfs /run
-mount -t bpf bpf /sys/fs/bpf 2>/dev/null
-mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
-hostname tunrss-vm 2>/dev/null
-ip link set lo up 2>/dev/null
 
 rundir=
 for arg in $(cat /proc/cmdline); do
@@ -31,6 +23,31 @@ for arg in $(cat /proc/cmdline); do
 	vm_rundir=*) rundir=${arg#vm_rundir=} ;;
 	esac
 done
+
+# /tmp and /var/tmp become tmpfs; when the run directory (the repository,
+# say a CI clone made with mktemp -d) lies below one of them, its top
+# directory stays the host's, bound back over the tmpfs.
+for d in /tmp /var/tmp; do
+	top=
+	case "$rundir" in
+	$d/*/*)
+		top=${rundir#$d/}
+		top=${top%%/*}
+		mkdir -p /dev/.host$d
+		mount --bind $d /dev/.host$d
+		;;
+	esac
+	mount -t tmpfs -o mode=1777 tmpfs $d
+	if [ -n "$top" ]; then
+		mkdir -p $d/$top
+		mount --bind /dev/.host$d/$top $d/$top
+	fi
+done
+mount -t tmpfs -o mode=755 tmpfs /run
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+hostname tunrss-vm 2>/dev/null
+ip link set lo up 2>/dev/null
 
 rc=125
 if [ -n "$rundir" ] && [ -f "$rundir/env" ] && [ -f "$rundir/cmd" ]; then
