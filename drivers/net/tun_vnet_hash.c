@@ -25,6 +25,7 @@
 #include <linux/overflow.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 
@@ -530,6 +531,52 @@ u16 tun_vnet_hash_select_queue(const struct tun_vnet_hash_config *config,
 }
 EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_select_queue, TUN_VNET_HASH);
 
+/* The newest sizes are those of the structures */
+static_assert(sizeof(struct tun_vnet_hash_cap) == TUN_VNET_HASH_CAP_SIZE_VER1);
+static_assert(sizeof(struct tun_vnet_hash) == TUN_VNET_HASH_SIZE_VER1);
+
+#define TUN_VNET_HASH_IOC_UNSIZED(cmd) \
+	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
+/**
+ * tun_vnet_hash_ioctl_cmd - recognise the size-versioned hashing commands
+ * @cmd: an ioctl command
+ * @size: set to the argument size encoded in @cmd when it is recognised,
+ *        else to 0
+ *
+ * TUNGETVNETHASHCAP and TUNSETVNETHASH take an argument of the size
+ * encoded in the command, so that a later field extends the structure
+ * rather than adding a command.  Any size from the first version of the
+ * structure up is the same command.
+ *
+ * Return: %TUNGETVNETHASHCAP or %TUNSETVNETHASH for those commands of any
+ * accepted size, else @cmd.
+ */
+unsigned int tun_vnet_hash_ioctl_cmd(unsigned int cmd, unsigned int *size)
+{
+	unsigned int canonical, min_size;
+
+	*size = 0;
+	switch (TUN_VNET_HASH_IOC_UNSIZED(cmd)) {
+	case TUN_VNET_HASH_IOC_UNSIZED(TUNGETVNETHASHCAP):
+		canonical = TUNGETVNETHASHCAP;
+		min_size = TUN_VNET_HASH_CAP_SIZE_VER0;
+		break;
+	case TUN_VNET_HASH_IOC_UNSIZED(TUNSETVNETHASH):
+		canonical = TUNSETVNETHASH;
+		min_size = TUN_VNET_HASH_SIZE_VER0;
+		break;
+	default:
+		return cmd;
+	}
+	if (_IOC_SIZE(cmd) < min_size)
+		return cmd;
+
+	*size = _IOC_SIZE(cmd);
+	return canonical;
+}
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_ioctl_cmd, TUN_VNET_HASH);
+
 /**
  * tun_vnet_hash_get_cap - report what tun_vnet_hash_config_parse() accepts
  * @cap: the capability to fill
@@ -540,9 +587,35 @@ void tun_vnet_hash_get_cap(struct tun_vnet_hash_cap *cap)
 		.max_indirection_table_length = TUN_VNET_HASH_MAX_TABLE_LENGTH,
 		.max_key_size = TOEPLITZ_KEY_MAX,
 		.types = TUN_VNET_HASH_TYPES,
+		.tunnel_types = TUN_VNET_HASH_TUNNEL_TYPES,
 	};
 }
 EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_get_cap, TUN_VNET_HASH);
+
+/**
+ * tun_vnet_hash_get_cap_user - answer TUNGETVNETHASHCAP
+ * @argp: the argument
+ * @size: its size, from tun_vnet_hash_ioctl_cmd()
+ *
+ * Writes the capability, cut to @size bytes, and zeroes the bytes of a
+ * larger argument beyond it.
+ *
+ * Return: 0, or -EFAULT when @argp cannot be written.
+ */
+int tun_vnet_hash_get_cap_user(void __user *argp, unsigned int size)
+{
+	struct tun_vnet_hash_cap cap;
+
+	tun_vnet_hash_get_cap(&cap);
+	if (copy_to_user(argp, &cap, min_t(size_t, size, sizeof(cap))))
+		return -EFAULT;
+	if (size > sizeof(cap) &&
+	    clear_user(argp + sizeof(cap), size - sizeof(cap)))
+		return -EFAULT;
+
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_get_cap_user, TUN_VNET_HASH);
 
 static int tun_vnet_hash_check(const struct tun_vnet_hash *hash)
 {
@@ -551,10 +624,12 @@ static int tun_vnet_hash_check(const struct tun_vnet_hash *hash)
 	if (!hash->flags)
 		return hash->key_size || hash->types ||
 		       hash->indirection_table_mask ||
-		       hash->unclassified_queue ? -EINVAL : 0;
+		       hash->unclassified_queue ||
+		       hash->tunnel_types ? -EINVAL : 0;
 
 	if (hash->flags & ~TUN_VNET_HASH_FLAGS ||
 	    hash->types & ~TUN_VNET_HASH_TYPES ||
+	    hash->tunnel_types & ~TUN_VNET_HASH_TUNNEL_TYPES ||
 	    !hash->key_size || hash->key_size > TOEPLITZ_KEY_MAX)
 		return -EINVAL;
 
@@ -571,17 +646,41 @@ static int tun_vnet_hash_check(const struct tun_vnet_hash *hash)
 	return 0;
 }
 
+/* Read the header of @size bytes: the fields it lacks are 0, and bytes
+ * beyond the fields known here must be 0.  copy_struct_from_sockptr()
+ * would do this, but 6.12's does not check the tail of a user argument.
+ */
+static int tun_vnet_hash_read_header(struct tun_vnet_hash *hash,
+				     sockptr_t arg, unsigned int size)
+{
+	int zeroed;
+
+	memset(hash, 0, sizeof(*hash));
+	if (copy_from_sockptr(hash, arg, min_t(size_t, size, sizeof(*hash))))
+		return -EFAULT;
+	if (size <= sizeof(*hash))
+		return 0;
+
+	zeroed = check_zeroed_sockptr(arg, sizeof(*hash),
+				      size - sizeof(*hash));
+	if (zeroed < 0)
+		return zeroed;
+	return zeroed ? 0 : -E2BIG;
+}
+
 /**
  * tun_vnet_hash_config_parse - read and check a TUNSETVNETHASH argument
- * @arg: the argument: &struct tun_vnet_hash, the indirection table when
- *       %TUN_VNET_HASH_RSS is set, then the key
+ * @arg: the argument: &struct tun_vnet_hash of @size bytes, the indirection
+ *       table when %TUN_VNET_HASH_RSS is set, then the key
+ * @size: the size of the header, from tun_vnet_hash_ioctl_cmd()
  *
  * Return: a new configuration to free with tun_vnet_hash_config_free(),
  * NULL when the argument turns hashing off, or an ERR_PTR(): -EINVAL for
- * an argument outside the capability, -EFAULT when @arg cannot be read,
- * -ENOMEM.
+ * an argument outside the capability, -E2BIG for non-zero bytes beyond the
+ * fields known here, -EFAULT when @arg cannot be read, -ENOMEM.
  */
-struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg)
+struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg,
+							 unsigned int size)
 {
 	struct tun_vnet_hash_config *config;
 	size_t table_length = 0, offset;
@@ -589,8 +688,9 @@ struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg)
 	unsigned int i;
 	int err;
 
-	if (copy_from_sockptr(&hash, arg, sizeof(hash)))
-		return ERR_PTR(-EFAULT);
+	err = tun_vnet_hash_read_header(&hash, arg, size);
+	if (err)
+		return ERR_PTR(err);
 
 	err = tun_vnet_hash_check(&hash);
 	if (err)
@@ -605,7 +705,7 @@ struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg)
 	if (!config)
 		return ERR_PTR(-ENOMEM);
 
-	offset = sizeof(hash);
+	offset = size;
 	err = -EFAULT;
 	if (copy_from_sockptr_offset(config->indirection_table, arg, offset,
 				     flex_array_size(config, indirection_table,
@@ -625,6 +725,7 @@ struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg)
 	toeplitz_expand_key(&config->toeplitz, config->key,
 			    sizeof(config->key));
 	config->types = hash.types;
+	config->tunnel_types = hash.tunnel_types;
 	config->flags = hash.flags;
 	config->indirection_table_mask = hash.indirection_table_mask;
 	config->unclassified_queue = hash.unclassified_queue;

@@ -41,11 +41,15 @@ struct sk_buff;
 			     VIRTIO_NET_RSS_HASH_TYPE_TCP_EX | \
 			     VIRTIO_NET_RSS_HASH_TYPE_UDP_EX)
 
+/* Encapsulations whose packets are hashed on their inner header */
+#define TUN_VNET_HASH_TUNNEL_TYPES 0
+
 /**
  * struct tun_vnet_hash_config - a device's hashing configuration
  * @rcu: for freeing after the readers of the data path are done
  * @toeplitz: the key, expanded
  * @types: enabled %VIRTIO_NET_RSS_HASH_TYPE_ flags
+ * @tunnel_types: enabled %VIRTIO_NET_HASH_TUNNEL_TYPE_ flags
  * @flags: %TUN_VNET_HASH_ flags, never 0
  * @indirection_table_mask: hash bits that index @indirection_table
  * @unclassified_queue: queue of packets without a hash
@@ -60,6 +64,7 @@ struct tun_vnet_hash_config {
 	struct rcu_head rcu;
 	struct toeplitz_key toeplitz;
 	u32 types;
+	u32 tunnel_types;
 	u16 flags;
 	u16 indirection_table_mask;
 	u16 unclassified_queue;
@@ -90,8 +95,11 @@ struct tun_vnet_hash_report {
 	u16 type;
 };
 
+unsigned int tun_vnet_hash_ioctl_cmd(unsigned int cmd, unsigned int *size);
 void tun_vnet_hash_get_cap(struct tun_vnet_hash_cap *cap);
-struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg);
+int tun_vnet_hash_get_cap_user(void __user *argp, unsigned int size);
+struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg,
+							 unsigned int size);
 void tun_vnet_hash_config_free(struct tun_vnet_hash_config *config);
 
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -934,30 +934,42 @@ vh_default_flow(const struct vnet_hash_shape *shape)
 
 /*
  * The TUNSETVNETHASH argument, built back to back as the UAPI header
- * describes it, and parsed.
+ * describes it, with a header of @size bytes (0: the current structure)
+ * whose last byte beyond the known fields is @tail, and parsed.
  */
 static struct tun_vnet_hash_config *
-vh_parse(struct kunit *test, const struct tun_vnet_hash *hdr,
-	 const u16 *table, const u8 *key)
+vh_parse_sized(struct kunit *test, const struct tun_vnet_hash *hdr,
+	       unsigned int size, u8 tail, const u16 *table, const u8 *key)
 {
 	unsigned int table_len = 0, len;
 	struct tun_vnet_hash_config *config;
 	u8 *buf;
 
+	if (!size)
+		size = sizeof(*hdr);
 	if (hdr->flags & TUN_VNET_HASH_RSS)
 		table_len = (hdr->indirection_table_mask + 1) * sizeof(u16);
-	len = sizeof(*hdr) + table_len + hdr->key_size;
+	len = size + table_len + hdr->key_size;
 	buf = kzalloc(len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	memcpy(buf, hdr, sizeof(*hdr));
+	memcpy(buf, hdr, min_t(size_t, size, sizeof(*hdr)));
+	if (size > sizeof(*hdr))
+		buf[size - 1] = tail;
 	if (table_len)
-		memcpy(buf + sizeof(*hdr), table, table_len);
+		memcpy(buf + size, table, table_len);
 	if (hdr->key_size)
-		memcpy(buf + sizeof(*hdr) + table_len, key, hdr->key_size);
+		memcpy(buf + size + table_len, key, hdr->key_size);
 
-	config = tun_vnet_hash_config_parse(KERNEL_SOCKPTR(buf));
+	config = tun_vnet_hash_config_parse(KERNEL_SOCKPTR(buf), size);
 	kfree(buf);
 	return config;
+}
+
+static struct tun_vnet_hash_config *
+vh_parse(struct kunit *test, const struct tun_vnet_hash *hdr,
+	 const u16 *table, const u8 *key)
+{
+	return vh_parse_sized(test, hdr, 0, 0, table, key);
 }
 
 KUNIT_DEFINE_ACTION_WRAPPER(vh_config_free_action, tun_vnet_hash_config_free,
@@ -1749,16 +1761,21 @@ static void vh_select_queue_no_queues_test(struct kunit *test)
  * @hdr: the fixed part of the argument
  * @last_entry: when non-zero, the last table entry instead of the pattern
  * @err: expected error, 0 for a valid argument
+ * @size: the size of the fixed part, 0 for sizeof(struct tun_vnet_hash)
+ * @tail: the last byte of a fixed part larger than the structure
  */
 struct vnet_hash_parse_case {
 	const char *name;
 	struct tun_vnet_hash hdr;
 	u16 last_entry;
 	int err;
+	u16 size;
+	u8 tail;
 };
 
 #define VH_REPORT	TUN_VNET_HASH_REPORT
 #define VH_RSS		TUN_VNET_HASH_RSS
+#define VH_VXLAN	VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN
 
 static const struct vnet_hash_parse_case vh_parse_cases[] = {
 	/* Invalid: one row per rule */
@@ -1792,6 +1809,20 @@ static const struct vnet_hash_parse_case vh_parse_cases[] = {
 	  -EINVAL },
 	{ "rss_unclassified_queue_256", { VH_RSS, 40, HT_ALL, 7, 256 }, 0,
 	  -EINVAL },
+	{ "off_with_tunnel_types", { 0, 0, 0, 0, 0, VH_VXLAN }, 0, -EINVAL },
+	{ "tunnel_types_outside_cap", { VH_REPORT, 40, HT_ALL, 0, 0, BIT(9) },
+	  0, -EINVAL },
+	{ "tunnel_types_bit31_outside_cap",
+	  { VH_REPORT, 40, HT_ALL, 0, 0, BIT(31) }, 0, -EINVAL },
+	/* Sizes: a larger header's unknown bytes must be 0 */
+	{ "size_17_nonzero_tail", { VH_REPORT, 40, HT_ALL, 0, 0 }, 0, -E2BIG,
+	  17, 1 },
+	{ "size_24_nonzero_tail_rss", { VH_RSS, 40, HT_ALL, 7, 0 }, 0, -E2BIG,
+	  24, 0x80 },
+	{ "size_4096_nonzero_tail", { VH_REPORT, 40, HT_ALL, 0, 0 }, 0, -E2BIG,
+	  4096, 1 },
+	{ "size_ver0_still_checked", { VH_REPORT, 41, HT_ALL, 0, 0 }, 0,
+	  -EINVAL, TUN_VNET_HASH_SIZE_VER0 },
 	/* Valid */
 	{ "off_all_zero", { 0, 0, 0, 0, 0 }, 0, 0 },
 	{ "report_key_40", { VH_REPORT, 40, HT_ALL, 0, 0 }, 0, 0 },
@@ -1802,6 +1833,18 @@ static const struct vnet_hash_parse_case vh_parse_cases[] = {
 	{ "rss_report_table_len_8", { VH_RSS | VH_REPORT, 20, HT_V4, 7, 3 }, 0,
 	  0 },
 	{ "rss_table_len_256_key_16", { VH_RSS, 16, HT_EX, 255, 0 }, 0, 0 },
+	/* Sizes: the table starts at the header's size */
+	{ "size_ver0_rss_table_at_12", { VH_RSS | VH_REPORT, 40, HT_ALL, 7, 2 },
+	  0, 0, TUN_VNET_HASH_SIZE_VER0 },
+	{ "size_ver0_has_no_tunnel_types",
+	  { VH_REPORT, 40, HT_ALL, 0, 0, BIT(31) }, 0, 0,
+	  TUN_VNET_HASH_SIZE_VER0 },
+	{ "size_ver1_rss_table_at_16", { VH_RSS, 40, HT_ALL, 3, 1 }, 0, 0,
+	  TUN_VNET_HASH_SIZE_VER1 },
+	{ "size_24_zero_tail_rss_table_at_24", { VH_RSS, 40, HT_ALL, 15, 0 }, 0,
+	  0, 24 },
+	{ "size_4096_zero_tail", { VH_REPORT, 40, HT_ALL, 0, 0 }, 0, 0, 4096 },
+	{ "off_size_ver0", { 0, 0, 0, 0, 0 }, 0, 0, TUN_VNET_HASH_SIZE_VER0 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(vh_parse, vh_parse_cases, name);
@@ -1825,7 +1868,8 @@ static void vh_parse_test(struct kunit *test)
 	for (i = 0; i < sizeof(key); i++)
 		key[i] = 0x80 + i * 7;
 
-	config = vh_parse(test, hdr, table, key);
+	config = vh_parse_sized(test, hdr, param->size, param->tail, table,
+				key);
 	if (param->err) {
 		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(config), param->err);
 		if (!IS_ERR_OR_NULL(config))
@@ -1843,6 +1887,9 @@ static void vh_parse_test(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, config->flags, hdr->flags);
 	KUNIT_EXPECT_EQ(test, config->types, hdr->types);
+	KUNIT_EXPECT_EQ(test, config->tunnel_types,
+			param->size && param->size < TUN_VNET_HASH_SIZE_VER1 ?
+			0 : hdr->tunnel_types);
 	KUNIT_EXPECT_EQ(test, config->indirection_table_mask,
 			hdr->indirection_table_mask);
 	KUNIT_EXPECT_EQ(test, config->unclassified_queue,
@@ -1888,6 +1935,49 @@ static void vh_get_cap_test(struct kunit *test)
 	KUNIT_EXPECT_GE(test, cap.max_indirection_table_length, 256);
 	KUNIT_EXPECT_EQ(test, cap.max_key_size, TOEPLITZ_KEY_MAX);
 	KUNIT_EXPECT_EQ(test, cap.types, HT_ALL);
+	KUNIT_EXPECT_EQ(test, cap.tunnel_types, TUN_VNET_HASH_TUNNEL_TYPES);
+}
+
+/**
+ * struct vnet_hash_ioctl_case - an ioctl number and how it is decoded
+ * @name: what the number is
+ * @cmd: the number, written out as binaries carry it
+ * @canonical: the command it is taken for
+ * @size: the argument size it carries, 0 when it is not recognised
+ */
+struct vnet_hash_ioctl_case {
+	const char *name;
+	unsigned int cmd;
+	unsigned int canonical;
+	unsigned int size;
+};
+
+static const struct vnet_hash_ioctl_case vh_ioctl_cases[] = {
+	{ "getcap_ver0_8", 0x800854e4, TUNGETVNETHASHCAP, 8 },
+	{ "getcap_ver1_12", 0x800c54e4, TUNGETVNETHASHCAP, 12 },
+	{ "getcap_64", 0x804054e4, TUNGETVNETHASHCAP, 64 },
+	{ "getcap_4_too_small", 0x800454e4, 0x800454e4, 0 },
+	{ "getcap_write_dir", 0x400c54e4, 0x400c54e4, 0 },
+	{ "set_ver0_12", 0x400c54e5, TUNSETVNETHASH, 12 },
+	{ "set_ver1_16", 0x401054e5, TUNSETVNETHASH, 16 },
+	{ "set_max_16383", 0x7fff54e5, TUNSETVNETHASH, 16383 },
+	{ "set_8_too_small", 0x400854e5, 0x400854e5, 0 },
+	{ "set_read_dir", 0x801054e5, 0x801054e5, 0 },
+	{ "set_other_type", 0x40105ae5, 0x40105ae5, 0 },
+	{ "tunsetiff", 0x400454ca, 0x400454ca, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vh_ioctl, vh_ioctl_cases, name);
+
+/* The numbers of the first header keep working, and later sizes too */
+static void vh_ioctl_cmd_test(struct kunit *test)
+{
+	const struct vnet_hash_ioctl_case *param = test->param_value;
+	unsigned int size = 0xdead;
+
+	KUNIT_EXPECT_EQ(test, tun_vnet_hash_ioctl_cmd(param->cmd, &size),
+			param->canonical);
+	KUNIT_EXPECT_EQ(test, size, param->size);
 }
 
 static void vh_ethtool_rxfh_test(struct kunit *test)
@@ -2223,6 +2313,7 @@ static struct kunit_case tun_vnet_hash_test_cases[] = {
 	KUNIT_CASE_PARAM(vh_parse_test, vh_parse_gen_params),
 	KUNIT_CASE(vh_config_size_test),
 	KUNIT_CASE(vh_get_cap_test),
+	KUNIT_CASE_PARAM(vh_ioctl_cmd_test, vh_ioctl_gen_params),
 	KUNIT_CASE(vh_ethtool_rxfh_test),
 	KUNIT_CASE_PARAM(vh_ethtool_fields_test, vh_fields_gen_params),
 	KUNIT_CASE_SLOW(vh_benchmark_test),

@@ -1250,6 +1250,147 @@ TEST_F(vnet_hash_ctl, efault)
 		    self->dev.fds, QUEUES, 7, 2, "after");
 }
 
+/*
+ * TUNSETVNETHASH with a header of @hdr_size bytes, the size in the command
+ * number, whose last byte is @tail when it is larger than the structure.
+ */
+static int set_sized(int fd, unsigned int hdr_size, uint8_t tail,
+		     const struct expect *e, uint32_t tunnel_types)
+{
+	struct tun_vnet_hash hash = {
+		.flags = e->flags,
+		.key_size = e->key_size,
+		.types = e->types,
+		.indirection_table_mask = e->flags & RSS ? e->mask : 0,
+		.unclassified_queue = e->flags & RSS ? e->unclassified_queue : 0,
+		.tunnel_types = tunnel_types,
+	};
+	uint8_t buf[64 + 2 * TABLE_MAX + 40];
+
+	if (tun_vnet_hash_arg_sized(buf, sizeof(buf), &hash, hdr_size,
+				    e->table, e->key) < 0)
+		return -E2BIG;
+	if (hdr_size > sizeof(hash))
+		buf[hdr_size - 1] = tail;
+	return ioctl(fd, _IOC(_IOC_WRITE, 'T', 229, hdr_size), buf) < 0 ?
+	       -errno : 0;
+}
+
+/*
+ * The argument size is the one of the command number: the numbers of the
+ * first header (12 bytes, no tunnel types) keep working, the table starts
+ * at the header's size, and unknown trailing bytes must be 0.
+ */
+TEST_F(vnet_hash_ctl, header_sizes)
+{
+	struct tun_vnet_hash_cap cap;
+	struct expect e = self->e;
+	int i;
+
+	ASSERT_EQ(0, ioctl(self->dev.fds[0], TUNGETVNETHASHCAP, &cap));
+
+	/* 0x400c54e5, as binaries built against the first header carry it */
+	for (i = 0; i < TABLE_MAX; i++)
+		self->table[i] = (i * 7) % QUEUES;
+	ASSERT_EQ(0, set_sized(self->dev.fds[0], TUN_VNET_HASH_SIZE_VER0, 0,
+			       &e, 0));
+	ASSERT_EQ(0x400c54e5, _IOC(_IOC_WRITE, 'T', 229,
+				   TUN_VNET_HASH_SIZE_VER0));
+	check_flows(_metadata, &self->dev, &e, &self->state, self->dev.fds,
+		    QUEUES, 14, -1, "ver0");
+
+	/* 0x401054e5, the current one */
+	ASSERT_EQ(0x401054e5, TUNSETVNETHASH);
+	for (i = 0; i < TABLE_MAX; i++)
+		self->table[i] = (i * 5 + 1) % QUEUES;
+	e.key_size = 16;
+	ASSERT_EQ(0, set_sized(self->dev.fds[1], TUN_VNET_HASH_SIZE_VER1, 0,
+			       &e, 0));
+	check_flows(_metadata, &self->dev, &e, &self->state, self->dev.fds,
+		    QUEUES, 14, -1, "ver1");
+
+	/* A larger header whose tail is zero: the table follows it */
+	for (i = 0; i < TABLE_MAX; i++)
+		self->table[i] = 3 - i % QUEUES;
+	e.types = VIRTIO_NET_RSS_HASH_TYPE_IPv4 | VIRTIO_NET_RSS_HASH_TYPE_IPv6;
+	ASSERT_EQ(0, set_sized(self->dev.fds[2], 40, 0, &e, 0));
+	check_flows(_metadata, &self->dev, &e, &self->state, self->dev.fds,
+		    QUEUES, 14, -1, "size 40");
+
+	/* Non-zero bytes beyond the known fields: E2BIG, nothing changes */
+	EXPECT_EQ(-E2BIG, set_sized(self->dev.fds[0], 17, 1, &self->e, 0));
+	EXPECT_EQ(-E2BIG, set_sized(self->dev.fds[0], 40, 0x80, &self->e, 0));
+	EXPECT_EQ(-E2BIG, set_sized(self->dev.fds[0], 1000, 1, &self->e, 0));
+
+	/* Tunnel types: only the supported ones, and only with hashing on */
+	EXPECT_EQ(-EINVAL, set_sized(self->dev.fds[0], TUN_VNET_HASH_SIZE_VER1,
+				     0, &self->e, ~cap.tunnel_types));
+	self->e.flags = 0;
+	self->e.types = 0;
+	self->e.key_size = 0;
+	EXPECT_EQ(-EINVAL, set_sized(self->dev.fds[0], TUN_VNET_HASH_SIZE_VER1,
+				     0, &self->e,
+				     VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN));
+
+	/* A header smaller than the first one is no known command */
+	EXPECT_EQ(-EINVAL, set_sized(self->dev.fds[0], 8, 0, &self->e, 0));
+
+	check_flows(_metadata, &self->dev, &e, &self->state, self->dev.fds,
+		    QUEUES, 14, -1, "after the errors");
+}
+
+/*
+ * TUNGETVNETHASHCAP writes what the size in the command number holds and
+ * zeroes the rest of a larger buffer.
+ */
+TEST_F(vnet_hash_ctl, cap_sizes)
+{
+	struct tun_vnet_hash_cap cap;
+	uint8_t buf[64];
+	int fd = self->dev.fds[0];
+	size_t i;
+
+	ASSERT_EQ(0x800c54e4, TUNGETVNETHASHCAP);
+	memset(&cap, 0xa5, sizeof(cap));
+	ASSERT_EQ(0, ioctl(fd, TUNGETVNETHASHCAP, &cap));
+	EXPECT_EQ(ALL, cap.types);
+	EXPECT_EQ(0, cap.tunnel_types & ~0x1ffu);
+
+	/* 0x800854e4, the first capability: 8 bytes, nothing after them */
+	memset(buf, 0xa5, sizeof(buf));
+	ASSERT_EQ(0, ioctl(fd, _IOC(_IOC_READ, 'T', 228,
+				    TUN_VNET_HASH_CAP_SIZE_VER0), buf));
+	ASSERT_EQ(0x800854e4, _IOC(_IOC_READ, 'T', 228,
+				   TUN_VNET_HASH_CAP_SIZE_VER0));
+	EXPECT_EQ(0, memcmp(buf, &cap, TUN_VNET_HASH_CAP_SIZE_VER0));
+	for (i = TUN_VNET_HASH_CAP_SIZE_VER0; i < sizeof(buf); i++)
+		EXPECT_EQ(0xa5, buf[i]);
+
+	/* A larger buffer: the capability, then zeros up to its size */
+	memset(buf, 0xa5, sizeof(buf));
+	ASSERT_EQ(0, ioctl(fd, _IOC(_IOC_READ, 'T', 228, 60), buf));
+	EXPECT_EQ(0, memcmp(buf, &cap, sizeof(cap)));
+	for (i = sizeof(cap); i < 60; i++)
+		EXPECT_EQ(0, buf[i]);
+	for (; i < sizeof(buf); i++)
+		EXPECT_EQ(0xa5, buf[i]);
+
+	/* Before TUNSETIFF too */
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	memset(buf, 0xa5, sizeof(buf));
+	EXPECT_EQ(0, ioctl(fd, _IOC(_IOC_READ, 'T', 228, 32), buf));
+	EXPECT_EQ(0, memcmp(buf, &cap, sizeof(cap)));
+	EXPECT_EQ(0, buf[31]);
+	/* Smaller than the first capability: no known command */
+	EXPECT_EQ(-1, ioctl(fd, _IOC(_IOC_READ, 'T', 228, 4), buf));
+	EXPECT_EQ(EBADFD, errno);
+	close(fd);
+	EXPECT_EQ(-1, ioctl(self->dev.fds[0], _IOC(_IOC_READ, 'T', 228, 4),
+			    buf));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 /* A deleted device leaves its descriptors detached: EBADFD. */
 TEST_F(vnet_hash_ctl, deleted_device)
 {

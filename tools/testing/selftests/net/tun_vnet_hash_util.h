@@ -451,6 +451,42 @@ static inline int tun_prepare_queue(int fd, int hdr_sz)
 }
 
 /**
+ * tun_vnet_hash_arg_sized() - lay out a TUNSETVNETHASH argument
+ * @buf: where to write it
+ * @size: bytes of @buf
+ * @hash: the header
+ * @hdr_size: bytes of the header in the argument: fewer than sizeof(*@hash)
+ *	cut it, more add zeros after it
+ * @table: the indirection table (RSS only)
+ * @key: the key
+ *
+ * The header, then the table only with TUN_VNET_HASH_RSS, at @hdr_size as
+ * the UAPI says, then the key.  The fields are written as given, valid or
+ * not.
+ *
+ * Return: the length of the argument, or -E2BIG if it does not fit.
+ */
+static inline int tun_vnet_hash_arg_sized(uint8_t *buf, size_t size,
+					  const struct tun_vnet_hash *hash,
+					  size_t hdr_size,
+					  const uint16_t *table,
+					  const uint8_t *key)
+{
+	size_t len = hdr_size, table_len = 0;
+
+	if (hash->flags & TUN_VNET_HASH_RSS)
+		table_len = 2 * ((size_t)hash->indirection_table_mask + 1);
+	if (len + table_len + hash->key_size > size)
+		return -E2BIG;
+	memset(buf, 0, hdr_size);
+	memcpy(buf, hash, hdr_size < sizeof(*hash) ? hdr_size : sizeof(*hash));
+	memcpy(buf + len, table, table_len);
+	len += table_len;
+	memcpy(buf + len, key, hash->key_size);
+	return len + hash->key_size;
+}
+
+/**
  * tun_vnet_hash_arg() - lay out a TUNSETVNETHASH argument
  * @buf: where to write it
  * @size: bytes of @buf
@@ -462,8 +498,8 @@ static inline int tun_prepare_queue(int fd, int hdr_sz)
  * @table_mask: the indirection table mask; its length is @table_mask + 1
  * @unclassified_queue: queue of packets without a hash
  *
- * The header, then the table only with TUN_VNET_HASH_RSS, as the UAPI
- * says, then the key.  The fields are written as given, valid or not.
+ * The argument of the current header size, laid out by
+ * tun_vnet_hash_arg_sized().
  *
  * Return: the length of the argument, or -E2BIG if it does not fit.
  */
@@ -480,17 +516,9 @@ static inline int tun_vnet_hash_arg(uint8_t *buf, size_t size,
 		.indirection_table_mask = table_mask,
 		.unclassified_queue = unclassified_queue,
 	};
-	size_t len = sizeof(hash), table_len = 0;
 
-	if (flags & TUN_VNET_HASH_RSS)
-		table_len = 2 * ((size_t)table_mask + 1);
-	if (len + table_len + key_size > size)
-		return -E2BIG;
-	memcpy(buf, &hash, sizeof(hash));
-	memcpy(buf + len, table, table_len);
-	len += table_len;
-	memcpy(buf + len, key, key_size);
-	return len + key_size;
+	return tun_vnet_hash_arg_sized(buf, size, &hash, sizeof(hash), table,
+				       key);
 }
 
 /**
