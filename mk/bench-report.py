@@ -83,17 +83,26 @@ for line in read("classify.txt").splitlines():
         header = line.strip()
 p("2. Classification + queue choice, ns per packet (KUnit on UML, best of 5)")
 p("   " + header)
-p("   %-16s %8s %11s %8s %13s %19s" %
-  ("packet", "rss", "rss+report", "automq", "automq/rss", "automq/rss+report"))
+p("   %-16s %8s %11s %11s %8s %13s %19s" %
+  ("packet", "rss", "rss+report", "rss+tunnel", "automq", "automq/rss",
+   "automq/rss+report"))
 for shape, v in cls.items():
-    p("   %-16s %8.2f %11.2f %8.2f %12.2fx %18.2fx" %
-      (shape, v["rss"], v["rss+report"], v["automq"],
+    p("   %-16s %8.2f %11.2f %11.2f %8.2f %12.2fx %18.2fx" %
+      (shape, v["rss"], v["rss+report"], v["rss+tunnel"], v["automq"],
        v["automq"] / v["rss"], v["automq"] / v["rss+report"]))
-    target(v["rss"] <= v["automq"],
-           "RSS queue choice %.2fx automq speed on %s (target >= 1x)"
-           % (v["automq"] / v["rss"], shape))
+    if shape != "vxlan_ipv4_tcp":
+        target(v["rss"] <= v["automq"],
+               "RSS queue choice %.2fx automq speed on %s (target >= 1x)"
+               % (v["automq"] / v["rss"], shape))
 p("   rss+report: the queue choice plus the hash computed again for the "
   "report, as tun.c does")
+p("   rss+tunnel: the queue choice with all nine tunnel types enabled; "
+  "rss has none,")
+p("   so vxlan_ipv4_tcp is hashed on its outer header under rss and on its "
+  "inner one")
+p("   under rss+tunnel, and the other rows show what enabling tunnel types "
+  "costs a")
+p("   packet that is not encapsulated")
 p("")
 
 # 3. pktgen in the VM.

@@ -16,6 +16,7 @@
 #include <linux/ethtool.h>
 #include <linux/export.h>
 #include <linux/if_ether.h>
+#include <linux/if_tunnel.h>
 #include <linux/if_vlan.h>
 #include <linux/in6.h>
 #include <linux/ip.h>
@@ -25,6 +26,7 @@
 #include <linux/overflow.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
+#include <linux/udp.h>
 #include <linux/uaccess.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -130,6 +132,50 @@ static unsigned int tun_vnet_hash_end(const struct tun_vnet_hash_pkt *pkt,
 	return offset + min(len, pkt->len - offset);
 }
 
+/* The IPv4 header at @offset, held in full before the end of its packet,
+ * which *@end is set to; NULL when there is none.
+ */
+static const struct iphdr *
+tun_vnet_hash_ipv4(const struct tun_vnet_hash_pkt *pkt, unsigned int offset,
+		   struct iphdr *buf, unsigned int *end)
+{
+	const struct iphdr *iph;
+
+	iph = tun_vnet_hash_header(pkt, offset, sizeof(*buf), buf);
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return NULL;
+	/* A total length of 0 on a GSO TCP skb is BIG TCP's: the skb's end
+	 * is the packet's, as iph_totlen() has it.  Anywhere else it is 0.
+	 */
+	if (!iph->tot_len && pkt->skb && skb_is_gso(pkt->skb) &&
+	    skb_is_gso_tcp(pkt->skb))
+		*end = pkt->len;
+	else
+		*end = tun_vnet_hash_end(pkt, offset, ntohs(iph->tot_len));
+	if (offset + iph->ihl * 4 > *end)
+		return NULL;
+	return iph;
+}
+
+/* The IPv6 header at @offset; *@end is set to the end of its packet. */
+static const struct ipv6hdr *
+tun_vnet_hash_ipv6(const struct tun_vnet_hash_pkt *pkt, unsigned int offset,
+		   struct ipv6hdr *buf, unsigned int *end)
+{
+	const struct ipv6hdr *ip6h;
+
+	ip6h = tun_vnet_hash_header(pkt, offset, sizeof(*buf), buf);
+	if (!ip6h || ip6h->version != 6)
+		return NULL;
+
+	/* A payload length of 0 is a jumbogram's: the frame's end is its end. */
+	*end = pkt->len;
+	if (ip6h->payload_len)
+		*end = tun_vnet_hash_end(pkt, offset, sizeof(*ip6h) +
+					 ntohs(ip6h->payload_len));
+	return ip6h;
+}
+
 static void tun_vnet_hash_classify_ipv4(const struct tun_vnet_hash_pkt *pkt,
 					unsigned int offset, u32 types,
 					struct tun_vnet_hash_input *input)
@@ -141,18 +187,8 @@ static void tun_vnet_hash_classify_ipv4(const struct tun_vnet_hash_pkt *pkt,
 	unsigned int end;
 	u8 report;
 
-	iph = tun_vnet_hash_header(pkt, offset, sizeof(iph_buf), &iph_buf);
-	if (!iph || iph->version != 4 || iph->ihl < 5)
-		return;
-	/* A total length of 0 on a GSO TCP skb is BIG TCP's: the skb's end
-	 * is the packet's, as iph_totlen() has it.  Anywhere else it is 0.
-	 */
-	if (!iph->tot_len && pkt->skb && skb_is_gso(pkt->skb) &&
-	    skb_is_gso_tcp(pkt->skb))
-		end = pkt->len;
-	else
-		end = tun_vnet_hash_end(pkt, offset, ntohs(iph->tot_len));
-	if (offset + iph->ihl * 4 > end)
+	iph = tun_vnet_hash_ipv4(pkt, offset, &iph_buf, &end);
+	if (!iph)
 		return;
 
 	/* No fragment has a TCP or UDP header, the first one included. */
@@ -180,8 +216,12 @@ struct tun_vnet_hash_ipv6 {
 	bool has_home_address;
 	bool has_rh2_address;
 	bool has_ext;
+	bool has_fragment;
 	u8 l4_proto;			/* 0: no TCP or UDP header */
 	unsigned int l4_offset;
+	bool has_upper;			/* the walk reached an upper layer */
+	u8 upper_proto;			/* its protocol */
+	unsigned int upper_offset;	/* where it starts */
 };
 
 /* A Type 2 Routing Header at @offset replaces the destination. */
@@ -265,6 +305,11 @@ static void tun_vnet_hash_walk_ipv6(const struct tun_vnet_hash_pkt *pkt,
 		case NEXTHDR_UDP:
 			walk->l4_proto = nexthdr;
 			walk->l4_offset = offset;
+			fallthrough;
+		default:
+			walk->has_upper = true;
+			walk->upper_proto = nexthdr;
+			walk->upper_offset = offset;
 			return;
 		case NEXTHDR_HOP:
 		case NEXTHDR_ROUTING:
@@ -273,8 +318,6 @@ static void tun_vnet_hash_walk_ipv6(const struct tun_vnet_hash_pkt *pkt,
 		case NEXTHDR_AUTH:
 		case NEXTHDR_MOBILITY:
 			break;
-		default:
-			return;
 		}
 
 		if (i == TUN_VNET_HASH_MAX_EXT_HDRS ||
@@ -294,8 +337,10 @@ static void tun_vnet_hash_walk_ipv6(const struct tun_vnet_hash_pkt *pkt,
 			return;
 
 		walk->has_ext = true;
-		if (nexthdr == NEXTHDR_FRAGMENT)
+		if (nexthdr == NEXTHDR_FRAGMENT) {
+			walk->has_fragment = true;
 			return;
+		}
 		if (nexthdr == NEXTHDR_ROUTING)
 			tun_vnet_hash_rh2(pkt, offset, walk);
 		else if (nexthdr == NEXTHDR_DEST)
@@ -319,15 +364,9 @@ static void tun_vnet_hash_classify_ipv6(const struct tun_vnet_hash_pkt *pkt,
 	unsigned int end;
 	u8 report, ip;
 
-	ip6h = tun_vnet_hash_header(pkt, offset, sizeof(ip6h_buf), &ip6h_buf);
-	if (!ip6h || ip6h->version != 6)
+	ip6h = tun_vnet_hash_ipv6(pkt, offset, &ip6h_buf, &end);
+	if (!ip6h)
 		return;
-
-	/* A payload length of 0 is a jumbogram's: the frame's end is its end. */
-	end = pkt->len;
-	if (ip6h->payload_len)
-		end = tun_vnet_hash_end(pkt, offset, sizeof(*ip6h) +
-					ntohs(ip6h->payload_len));
 
 	tun_vnet_hash_walk_ipv6(pkt, offset + sizeof(*ip6h), end,
 				ip6h->nexthdr, &walk);
@@ -366,43 +405,304 @@ static void tun_vnet_hash_classify_ipv6(const struct tun_vnet_hash_pkt *pkt,
 				ports);
 }
 
+/* The network protocol of the Ethernet frame at *@offset, 802.1Q and
+ * 802.1ad tags skipped up to %VLAN_MAX_DEPTH; *@offset is moved to the
+ * network header.  0 when the frame does not hold it.
+ */
+static __be16 tun_vnet_hash_eth_proto(const struct tun_vnet_hash_pkt *pkt,
+				      unsigned int *offset)
+{
+	const __be16 *proto;
+	unsigned int depth;
+	__be16 proto_buf;
+
+	proto = tun_vnet_hash_header(pkt,
+				     *offset + offsetof(struct ethhdr, h_proto),
+				     sizeof(proto_buf), &proto_buf);
+	*offset += ETH_HLEN;
+	for (depth = 0; proto && eth_type_vlan(*proto); depth++) {
+		if (depth == VLAN_MAX_DEPTH)
+			return 0;
+		proto = tun_vnet_hash_header(pkt, *offset +
+			offsetof(struct vlan_hdr, h_vlan_encapsulated_proto),
+			sizeof(proto_buf), &proto_buf);
+		*offset += VLAN_HLEN;
+	}
+	return proto ? *proto : 0;
+}
+
+/* The header of an encapsulation and what follows it. */
+struct tun_vnet_hash_tunnel {
+	unsigned int end;	/* where the outer packet ends */
+	bool outer_ipv6;
+	unsigned int inner;	/* offset of the inner frame or IP header */
+	__be16 inner_proto;	/* ETH_P_TEB for an Ethernet frame */
+};
+
+#define TUN_VNET_HASH_VXLAN_PORT	4789	/* IANA */
+#define TUN_VNET_HASH_VXLAN_GPE_PORT	4790	/* IANA */
+#define TUN_VNET_HASH_GENEVE_PORT	6081	/* IANA */
+#define TUN_VNET_HASH_GRE_UDP_PORT	4754	/* IANA, RFC 8086 */
+
+#define TUN_VNET_HASH_VXLAN_HLEN	8
+#define TUN_VNET_HASH_VXLAN_FLAG_I	0x08
+#define TUN_VNET_HASH_GPE_VER		0x30
+#define TUN_VNET_HASH_GPE_FLAG_P	0x04
+#define TUN_VNET_HASH_GENEVE_HLEN	8
+
+/* The inner protocols of GRE and GENEVE, whose Protocol Type is an
+ * EtherType, and of VXLAN-GPE's Next Protocol (1, 2, 3).
+ */
+static bool tun_vnet_hash_inner_proto(__be16 proto,
+				      struct tun_vnet_hash_tunnel *tunnel)
+{
+	switch (proto) {
+	case htons(ETH_P_IP):
+	case htons(ETH_P_IPV6):
+	case htons(ETH_P_TEB):
+		tunnel->inner_proto = proto;
+		return true;
+	}
+	return false;
+}
+
+/* The types of the GRE header at @offset (C, K and S bits, version 0, no
+ * other bit), or 0 when it is not one or is not held in full.  Over UDP,
+ * it is GRE-in-UDP only.
+ */
+static u32 tun_vnet_hash_gre(const struct tun_vnet_hash_pkt *pkt,
+			     unsigned int offset, bool over_udp,
+			     struct tun_vnet_hash_tunnel *tunnel)
+{
+	const __be16 *gre;
+	__be16 gre_buf[2];
+	unsigned int len;
+	u32 types;
+
+	if (offset + sizeof(gre_buf) > tunnel->end)
+		return 0;
+	gre = tun_vnet_hash_header(pkt, offset, sizeof(gre_buf), gre_buf);
+	if (!gre || gre[0] & ~(GRE_CSUM | GRE_KEY | GRE_SEQ))
+		return 0;
+
+	len = sizeof(gre_buf) + 4 * (!!(gre[0] & GRE_CSUM) +
+				     !!(gre[0] & GRE_KEY) +
+				     !!(gre[0] & GRE_SEQ));
+	if (offset + len > tunnel->end ||
+	    !tun_vnet_hash_inner_proto(gre[1], tunnel))
+		return 0;
+	tunnel->inner = offset + len;
+
+	if (over_udp)
+		return VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_UDP;
+
+	types = gre[0] & (GRE_KEY | GRE_SEQ) ?
+		VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2890 :
+		VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2784;
+	if ((gre[0] & (GRE_CSUM | GRE_KEY | GRE_SEQ)) == GRE_KEY &&
+	    gre[1] == htons(ETH_P_TEB))
+		types |= VIRTIO_NET_HASH_TUNNEL_TYPE_NVGRE;
+	if (tunnel->outer_ipv6)
+		types |= VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_7676;
+	return types;
+}
+
+/* The type of the UDP tunnel whose UDP header is at @offset, by its
+ * destination port, when it is enabled in @tunnel_types and its header is
+ * valid and held in full; else 0.
+ */
+static u32 tun_vnet_hash_udp_tunnel(const struct tun_vnet_hash_pkt *pkt,
+				    unsigned int offset, u32 tunnel_types,
+				    struct tun_vnet_hash_tunnel *tunnel)
+{
+	const struct udphdr *udph;
+	struct udphdr udph_buf;
+	u8 hdr_buf[8];
+	const u8 *hdr;
+	u32 type;
+
+	if (offset + sizeof(udph_buf) > tunnel->end)
+		return 0;
+	udph = tun_vnet_hash_header(pkt, offset, sizeof(udph_buf), &udph_buf);
+	if (!udph)
+		return 0;
+	offset += sizeof(*udph);
+
+	switch (ntohs(udph->dest)) {
+	case TUN_VNET_HASH_VXLAN_PORT:
+		type = VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN;
+		break;
+	case TUN_VNET_HASH_VXLAN_GPE_PORT:
+		type = VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN_GPE;
+		break;
+	case TUN_VNET_HASH_GENEVE_PORT:
+		type = VIRTIO_NET_HASH_TUNNEL_TYPE_GENEVE;
+		break;
+	case TUN_VNET_HASH_GRE_UDP_PORT:
+		if (!(tunnel_types & VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_UDP))
+			return 0;
+		return tun_vnet_hash_gre(pkt, offset, true, tunnel);
+	default:
+		return 0;
+	}
+	if (!(tunnel_types & type) || offset + sizeof(hdr_buf) > tunnel->end)
+		return 0;
+	/* VXLAN, VXLAN-GPE and GENEVE's fixed part are all 8 bytes. */
+	hdr = tun_vnet_hash_header(pkt, offset, sizeof(hdr_buf), hdr_buf);
+	if (!hdr)
+		return 0;
+
+	switch (type) {
+	case VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN:
+		if (!(hdr[0] & TUN_VNET_HASH_VXLAN_FLAG_I))
+			return 0;
+		tunnel->inner_proto = htons(ETH_P_TEB);
+		tunnel->inner = offset + TUN_VNET_HASH_VXLAN_HLEN;
+		return type;
+	case VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN_GPE:
+		if (hdr[0] & TUN_VNET_HASH_GPE_VER ||
+		    !(hdr[0] & TUN_VNET_HASH_GPE_FLAG_P) ||
+		    hdr[3] < 1 || hdr[3] > 3)
+			return 0;
+		tunnel->inner_proto = hdr[3] == 1 ? htons(ETH_P_IP) :
+				      hdr[3] == 2 ? htons(ETH_P_IPV6) :
+						    htons(ETH_P_TEB);
+		tunnel->inner = offset + TUN_VNET_HASH_VXLAN_HLEN;
+		return type;
+	default: /* GENEVE: version 0, options in 4-byte units */
+		tunnel->inner = offset + TUN_VNET_HASH_GENEVE_HLEN +
+				4 * (hdr[0] & 0x3f);
+		if (hdr[0] >> 6 || tunnel->inner > tunnel->end ||
+		    !tun_vnet_hash_inner_proto(htons(hdr[2] << 8 | hdr[3]),
+					       tunnel))
+			return 0;
+		return type;
+	}
+}
+
+/*
+ * Whether the packet whose outer IP header (@protocol) is at @offset is
+ * an encapsulation of a type enabled in @tunnel_types, with an inner IP
+ * header held in full.  If it is, @tunnel says where the inner IP header
+ * is (@tunnel->inner) and which it is (@tunnel->inner_proto).  The outer
+ * header must be held in full and not be a fragment; the encapsulation
+ * header and the inner headers must be held in full within the outer
+ * packet and be well-formed.  Anything else is not encapsulated.
+ */
+static bool tun_vnet_hash_tunnel(const struct tun_vnet_hash_pkt *pkt,
+				 __be16 protocol, unsigned int offset,
+				 u32 tunnel_types,
+				 struct tun_vnet_hash_tunnel *tunnel)
+{
+	struct tun_vnet_hash_pkt outer = *pkt;
+	struct tun_vnet_hash_ipv6 walk = {};
+	const struct ipv6hdr *ip6h;
+	unsigned int payload;
+	const struct iphdr *iph;
+	union {
+		struct iphdr v4;
+		struct ipv6hdr v6;
+	} buf;
+	u32 types;
+	u8 proto;
+
+	if (protocol == htons(ETH_P_IP)) {
+		iph = tun_vnet_hash_ipv4(pkt, offset, &buf.v4, &tunnel->end);
+		if (!iph || ip_is_fragment(iph))
+			return false;
+		proto = iph->protocol;
+		payload = offset + iph->ihl * 4;
+		tunnel->outer_ipv6 = false;
+	} else if (protocol == htons(ETH_P_IPV6)) {
+		ip6h = tun_vnet_hash_ipv6(pkt, offset, &buf.v6, &tunnel->end);
+		if (!ip6h)
+			return false;
+		tun_vnet_hash_walk_ipv6(pkt, offset + sizeof(*ip6h),
+					tunnel->end, ip6h->nexthdr, &walk);
+		if (walk.has_fragment || !walk.has_upper)
+			return false;
+		proto = walk.upper_proto;
+		payload = walk.upper_offset;
+		tunnel->outer_ipv6 = true;
+	} else {
+		return false;
+	}
+
+	switch (proto) {
+	case IPPROTO_UDP:
+		types = tun_vnet_hash_udp_tunnel(pkt, payload, tunnel_types,
+						 tunnel);
+		break;
+	case IPPROTO_GRE:
+		types = tun_vnet_hash_gre(pkt, payload, false, tunnel);
+		break;
+	case IPPROTO_IPIP:
+	case IPPROTO_IPV6:
+		types = VIRTIO_NET_HASH_TUNNEL_TYPE_IPIP;
+		tunnel->inner = payload;
+		tunnel->inner_proto = proto == IPPROTO_IPIP ? htons(ETH_P_IP) :
+							      htons(ETH_P_IPV6);
+		break;
+	default:
+		return false;
+	}
+	if (!(types & tunnel_types))
+		return false;
+
+	/* Inner headers count only within the outer packet. */
+	outer.len = tunnel->end;
+	outer.headlen = min(pkt->headlen, tunnel->end);
+	if (tunnel->inner_proto == htons(ETH_P_TEB))
+		tunnel->inner_proto = tun_vnet_hash_eth_proto(&outer,
+							      &tunnel->inner);
+
+	if (tunnel->inner_proto == htons(ETH_P_IP)) {
+		iph = tun_vnet_hash_header(&outer, tunnel->inner,
+					   sizeof(buf.v4), &buf.v4);
+		return iph && iph->version == 4 && iph->ihl >= 5 &&
+		       tunnel->inner + iph->ihl * 4 <= tunnel->end;
+	}
+	if (tunnel->inner_proto == htons(ETH_P_IPV6)) {
+		ip6h = tun_vnet_hash_header(&outer, tunnel->inner,
+					    sizeof(buf.v6), &buf.v6);
+		return ip6h && ip6h->version == 6;
+	}
+	return false;
+}
+
 /* The classification of tun_vnet_hash_classify(); @protocol is the
  * network protocol of a packet without an Ethernet header.
  */
 static void tun_vnet_hash_classify_pkt(const struct tun_vnet_hash_pkt *pkt,
 				       bool eth, __be16 protocol, u32 types,
+				       u32 tunnel_types,
 				       struct tun_vnet_hash_input *input)
 {
-	unsigned int offset = 0, depth;
-	const __be16 *proto;
-	__be16 proto_buf;
+	struct tun_vnet_hash_tunnel tunnel;
+	struct tun_vnet_hash_pkt inner;
+	unsigned int offset = 0;
 
 	input->len = 0;
 	input->report = VIRTIO_NET_HASH_REPORT_NONE;
 
-	if (eth) {
-		proto = tun_vnet_hash_header(pkt,
-					     offsetof(struct ethhdr, h_proto),
-					     sizeof(proto_buf), &proto_buf);
-		offset = ETH_HLEN;
-		for (depth = 0; proto && eth_type_vlan(*proto); depth++) {
-			if (depth == VLAN_MAX_DEPTH)
-				return;
-			proto = tun_vnet_hash_header(pkt, offset +
-				offsetof(struct vlan_hdr,
-					 h_vlan_encapsulated_proto),
-				sizeof(proto_buf), &proto_buf);
-			offset += VLAN_HLEN;
-		}
-		if (!proto)
-			return;
-	} else {
-		proto = &protocol;
+	if (eth)
+		protocol = tun_vnet_hash_eth_proto(pkt, &offset);
+
+	if (tunnel_types &&
+	    tun_vnet_hash_tunnel(pkt, protocol, offset, tunnel_types,
+				 &tunnel)) {
+		/* One level: the inner packet is classified as it is. */
+		inner = *pkt;
+		inner.len = tunnel.end;
+		inner.headlen = min(pkt->headlen, tunnel.end);
+		pkt = &inner;
+		protocol = tunnel.inner_proto;
+		offset = tunnel.inner;
 	}
 
-	if (*proto == htons(ETH_P_IP))
+	if (protocol == htons(ETH_P_IP))
 		tun_vnet_hash_classify_ipv4(pkt, offset, types, input);
-	else if (*proto == htons(ETH_P_IPV6))
+	else if (protocol == htons(ETH_P_IPV6))
 		tun_vnet_hash_classify_ipv6(pkt, offset, types, input);
 }
 
@@ -412,15 +712,18 @@ static void tun_vnet_hash_classify_pkt(const struct tun_vnet_hash_pkt *pkt,
  *       true, else at the IP header with skb->protocol telling which
  * @eth: whether the packet has an Ethernet header (a tap device)
  * @types: enabled %VIRTIO_NET_RSS_HASH_TYPE_ flags
+ * @tunnel_types: enabled %VIRTIO_NET_HASH_TUNNEL_TYPE_ flags
  * @input: filled with the hash type and input;
  *         %VIRTIO_NET_HASH_REPORT_NONE and no input when there is no hash
  *
  * 802.1Q and 802.1ad tags in the frame, up to %VLAN_MAX_DEPTH, are skipped;
  * a tag in the skb's VLAN tag is not part of the data and changes nothing.
+ * A packet of an encapsulation enabled in @tunnel_types is classified by
+ * its inner IP header, one level deep.
  */
 VISIBLE_IF_KUNIT
 void tun_vnet_hash_classify(const struct sk_buff *skb, bool eth, u32 types,
-			    struct tun_vnet_hash_input *input)
+			    u32 tunnel_types, struct tun_vnet_hash_input *input)
 {
 	const struct tun_vnet_hash_pkt pkt = {
 		.skb = skb,
@@ -429,7 +732,8 @@ void tun_vnet_hash_classify(const struct sk_buff *skb, bool eth, u32 types,
 		.len = skb->len,
 	};
 
-	tun_vnet_hash_classify_pkt(&pkt, eth, skb->protocol, types, input);
+	tun_vnet_hash_classify_pkt(&pkt, eth, skb->protocol, types,
+				   tunnel_types, input);
 }
 EXPORT_SYMBOL_IF_KUNIT(tun_vnet_hash_classify);
 
@@ -456,7 +760,8 @@ void tun_vnet_hash_compute(const struct tun_vnet_hash_config *config,
 {
 	struct tun_vnet_hash_input input;
 
-	tun_vnet_hash_classify(skb, eth, config->types, &input);
+	tun_vnet_hash_classify(skb, eth, config->types, config->tunnel_types,
+			       &input);
 	tun_vnet_hash_report_input(config, &input, report);
 }
 EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_compute, TUN_VNET_HASH);
@@ -495,7 +800,7 @@ void tun_vnet_hash_compute_data(const struct tun_vnet_hash_config *config,
 		}
 
 	tun_vnet_hash_classify_pkt(&pkt, eth, protocol, config->types,
-				   &input);
+				   config->tunnel_types, &input);
 	tun_vnet_hash_report_input(config, &input, report);
 }
 EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_compute_data, TUN_VNET_HASH);

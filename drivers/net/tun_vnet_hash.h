@@ -41,8 +41,16 @@ struct sk_buff;
 			     VIRTIO_NET_RSS_HASH_TYPE_TCP_EX | \
 			     VIRTIO_NET_RSS_HASH_TYPE_UDP_EX)
 
-/* Encapsulations whose packets are hashed on their inner header */
-#define TUN_VNET_HASH_TUNNEL_TYPES 0
+/* Encapsulations whose packets can be hashed on their inner header */
+#define TUN_VNET_HASH_TUNNEL_TYPES (VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2784 | \
+				    VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2890 | \
+				    VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_7676 | \
+				    VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_UDP | \
+				    VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN | \
+				    VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN_GPE | \
+				    VIRTIO_NET_HASH_TUNNEL_TYPE_GENEVE | \
+				    VIRTIO_NET_HASH_TUNNEL_TYPE_IPIP | \
+				    VIRTIO_NET_HASH_TUNNEL_TYPE_NVGRE)
 
 /**
  * struct tun_vnet_hash_config - a device's hashing configuration
@@ -104,7 +112,7 @@ void tun_vnet_hash_config_free(struct tun_vnet_hash_config *config);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 void tun_vnet_hash_classify(const struct sk_buff *skb, bool eth, u32 types,
-			    struct tun_vnet_hash_input *input);
+			    u32 tunnel_types, struct tun_vnet_hash_input *input);
 #endif
 void tun_vnet_hash_compute(const struct tun_vnet_hash_config *config,
 			   const struct sk_buff *skb, bool eth,

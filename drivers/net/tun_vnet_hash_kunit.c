@@ -66,7 +66,7 @@
 #define HT_EX		(HT_IP_EX | HT_TCP_EX | HT_UDP_EX)
 #define HT_ALL		TUN_VNET_HASH_TYPES
 
-#define VH_FRAME_MAX	256
+#define VH_FRAME_MAX	384
 
 /* Microsoft, "Verifying the RSS Hash Calculation"; also DPDK test_thash.c */
 static const u8 vh_ms_key[TOEPLITZ_KEY_MAX] = {
@@ -1118,7 +1118,7 @@ static bool vh_check(struct kunit *test, const struct sk_buff *skb, bool eth,
 		value = toeplitz_hash(tk, exp->data, exp->len);
 
 	memset(&input, 0xa5, sizeof(input));
-	tun_vnet_hash_classify(skb, eth, types, &input);
+	tun_vnet_hash_classify(skb, eth, types, 0, &input);
 
 	config = vh_parse(test, &hdr, NULL, vh_ms_key);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, config);
@@ -1464,9 +1464,9 @@ static void vh_hwaccel_same_as_untagged_test(struct kunit *test)
 		memset(&plain, 0, sizeof(plain));
 		memset(&tagged, 0xa5, sizeof(tagged));
 		tun_vnet_hash_classify(vh_skb(test, pairs[i][0], flow), true,
-				       HT_ALL, &plain);
+				       HT_ALL, 0, &plain);
 		tun_vnet_hash_classify(vh_skb(test, pairs[i][1], flow), true,
-				       HT_ALL, &tagged);
+				       HT_ALL, 0, &tagged);
 		KUNIT_EXPECT_NE(test, plain.report, HR_NONE);
 		KUNIT_EXPECT_EQ(test, tagged.report, plain.report);
 		KUNIT_EXPECT_EQ(test, tagged.len, plain.len);
@@ -2079,6 +2079,471 @@ static void vh_ethtool_fields_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fields.data, param->data);
 }
 
+/* Encapsulations */
+#define TT_GRE_2784	VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2784
+#define TT_GRE_2890	VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2890
+#define TT_GRE_7676	VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_7676
+#define TT_GRE_UDP	VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_UDP
+#define TT_VXLAN	VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN
+#define TT_VXLAN_GPE	VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN_GPE
+#define TT_GENEVE	VIRTIO_NET_HASH_TUNNEL_TYPE_GENEVE
+#define TT_IPIP		VIRTIO_NET_HASH_TUNNEL_TYPE_IPIP
+#define TT_NVGRE	VIRTIO_NET_HASH_TUNNEL_TYPE_NVGRE
+#define TT_ALL		TUN_VNET_HASH_TUNNEL_TYPES
+
+/* The outer flow: other addresses than every inner one */
+static const struct vnet_hash_flow vh_outer4 = {
+	.saddr = { 203, 0, 113, 10 },
+	.daddr = { 203, 0, 113, 20 },
+};
+
+static const struct vnet_hash_flow vh_outer6 = {
+	.saddr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0f, 0, 0,
+		   0, 0, 0, 0, 0, 0, 0xf1, 0x01 },
+	.daddr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0f, 0, 0,
+		   0, 0, 0, 0, 0, 0, 0xf2, 0x02 },
+};
+
+/* An inner IPv4 packet that is itself IPv4 in IPv4: no second level */
+static const struct vnet_hash_shape vh_ipv4_ipip_raw = {
+	.name = "ipv4_ipip_raw", .l3 = VH_IPV4, .raw = true,
+	.proto = IPPROTO_IPIP,
+};
+
+/* An inner frame with one VLAN tag more than the bound */
+static const struct vnet_hash_shape vh_ipv4_tcp_vlan_too_deep = {
+	.name = "ipv4_tcp_vlan_too_deep", .l3 = VH_IPV4,
+	.vlan_tags = VLAN_MAX_DEPTH + 1, .proto = IPPROTO_TCP,
+};
+
+/* An inner IPv4 header whose IHL runs past the frame */
+static const struct vnet_hash_shape vh_ipv4_ihl15_raw = {
+	.name = "ipv4_ihl15_raw", .l3 = VH_IPV4, .raw = true, .ihl = 15,
+	.proto = IPPROTO_TCP, .cut = 40,
+};
+
+/**
+ * struct vnet_hash_tunnel_case - an encapsulated packet and its outcome
+ * @name: the rule or decision
+ * @raw: the frame starts at the outer IP header (a tun device)
+ * @outer_ipv6: the outer header is IPv6
+ * @outer_ext: an IPv6 extension header before the encapsulation
+ * @outer_frag_off: the outer IPv4 fragment offset field
+ * @proto: the outer protocol
+ * @dport: the UDP destination port, with %IPPROTO_UDP
+ * @encap: the encapsulation header after the outer (UDP) header
+ * @encap_len: bytes of @encap
+ * @inner: the inner packet, or NULL
+ * @types: enabled hash types, 0 for all
+ * @tunnel_types: enabled encapsulations
+ * @cut: bytes cut from the end of the frame
+ * @outside: bytes at the end that the outer IP length leaves out
+ * @expect_inner: the inner packet is hashed; else the outer is
+ */
+struct vnet_hash_tunnel_case {
+	const char *name;
+	bool raw;
+	bool outer_ipv6;
+	u8 outer_ext;
+	u16 outer_frag_off;
+	u8 proto;
+	u16 dport;
+	u8 encap[16];
+	u8 encap_len;
+	const struct vnet_hash_shape *inner;
+	u32 types;
+	u32 tunnel_types;
+	u8 cut;
+	u8 outside;
+	bool expect_inner;
+};
+
+#define VH_VXLAN_HDR	{ 0x08, 0, 0, 0, 0, 0, 0x2a, 0 }, 8
+#define VH_GENEVE_HDR(proto)	{ 0, 0, (proto) >> 8, (proto) & 0xff, \
+				  0, 0, 0x2a, 0 }, 8
+#define VH_GRE_HDR(proto)	{ 0, 0, (proto) >> 8, (proto) & 0xff }, 4
+#define VH_GRE_KEY_HDR(proto)	{ 0x20, 0, (proto) >> 8, (proto) & 0xff, \
+				  0, 0, 0x2a, 0 }, 8
+
+static const struct vnet_hash_tunnel_case vh_tunnel_cases[] = {
+	/* Rule 1: the outer header */
+	{ "vxlan_outer_ipv4", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp,
+	  .tunnel_types = TT_VXLAN, .expect_inner = true },
+	{ "vxlan_outer_ipv6", .outer_ipv6 = true, .proto = IPPROTO_UDP,
+	  .dport = 4789, .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp,
+	  .tunnel_types = TT_VXLAN, .expect_inner = true },
+	{ "vxlan_outer_ipv6_hbh", .outer_ipv6 = true, .outer_ext = VH_EXT_HBH,
+	  .proto = IPPROTO_UDP, .dport = 4789, .encap = VH_VXLAN_HDR,
+	  .inner = &vh_ipv6_udp, .tunnel_types = TT_VXLAN,
+	  .expect_inner = true },
+	{ "vxlan_outer_ipv6_fragment_is_outer", .outer_ipv6 = true,
+	  .outer_ext = VH_EXT_FRAG_FIRST, .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp,
+	  .tunnel_types = TT_VXLAN },
+	{ "vxlan_outer_ipv4_first_fragment_is_outer", .outer_frag_off = IP_MF,
+	  .proto = IPPROTO_UDP, .dport = 4789, .encap = VH_VXLAN_HDR,
+	  .inner = &vh_ipv4_tcp, .tunnel_types = TT_VXLAN },
+	{ "gre_outer_ipv4_later_fragment_is_outer", .outer_frag_off = 185,
+	  .proto = IPPROTO_GRE, .encap = VH_GRE_HDR(ETH_P_IP),
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_GRE_2784 },
+	{ "vxlan_on_tun_device", .raw = true, .proto = IPPROTO_UDP,
+	  .dport = 4789, .encap = VH_VXLAN_HDR, .inner = &vh_ipv6_tcp,
+	  .tunnel_types = TT_VXLAN, .expect_inner = true },
+	{ "vxlan_inner_outside_outer_length_is_outer", .proto = IPPROTO_UDP,
+	  .dport = 4789, .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp,
+	  .outside = 30, .tunnel_types = TT_VXLAN },
+	/* Rule 2: UDP tunnels by destination port */
+	{ "vxlan_port_8472_is_not_vxlan", .proto = IPPROTO_UDP, .dport = 8472,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp,
+	  .tunnel_types = TT_ALL },
+	{ "vxlan_not_enabled", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp,
+	  .tunnel_types = TT_ALL & ~TT_VXLAN },
+	{ "vxlan_i_flag_clear", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = { 0, 0, 0, 0, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv4_tcp, .tunnel_types = TT_VXLAN },
+	{ "vxlan_udp_header_truncated", .proto = IPPROTO_UDP, .dport = 4789,
+	  .cut = 4, .tunnel_types = TT_VXLAN },
+	{ "vxlan_header_truncated", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = { 0x08, 0, 0, 0 }, .encap_len = 4, .tunnel_types = TT_VXLAN },
+	{ "vxlan_all_types_enabled", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv6_hao_rh2_udp,
+	  .tunnel_types = TT_ALL, .expect_inner = true },
+	{ "gpe_ipv4", .proto = IPPROTO_UDP, .dport = 4790,
+	  .encap = { 0x0c, 0, 0, 1, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_VXLAN_GPE,
+	  .expect_inner = true },
+	{ "gpe_ipv6", .proto = IPPROTO_UDP, .dport = 4790,
+	  .encap = { 0x0c, 0, 0, 2, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv6_udp_raw, .tunnel_types = TT_VXLAN_GPE,
+	  .expect_inner = true },
+	{ "gpe_ethernet", .proto = IPPROTO_UDP, .dport = 4790,
+	  .encap = { 0x0c, 0, 0, 3, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv4_udp, .tunnel_types = TT_VXLAN_GPE,
+	  .expect_inner = true },
+	{ "gpe_nsh_is_no_match", .proto = IPPROTO_UDP, .dport = 4790,
+	  .encap = { 0x0c, 0, 0, 4, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_VXLAN_GPE },
+	{ "gpe_p_flag_clear", .proto = IPPROTO_UDP, .dport = 4790,
+	  .encap = { 0x08, 0, 0, 1, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_VXLAN_GPE },
+	{ "gpe_version_1", .proto = IPPROTO_UDP, .dport = 4790,
+	  .encap = { 0x1c, 0, 0, 1, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_VXLAN_GPE },
+	{ "gpe_says_ipv4_holds_ipv6", .proto = IPPROTO_UDP, .dport = 4790,
+	  .encap = { 0x0c, 0, 0, 1, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv6_tcp_raw, .tunnel_types = TT_VXLAN_GPE },
+	{ "geneve_ethernet", .proto = IPPROTO_UDP, .dport = 6081,
+	  .encap = VH_GENEVE_HDR(ETH_P_TEB), .inner = &vh_ipv4_tcp,
+	  .tunnel_types = TT_GENEVE, .expect_inner = true },
+	{ "geneve_ipv6", .outer_ipv6 = true, .proto = IPPROTO_UDP,
+	  .dport = 6081, .encap = VH_GENEVE_HDR(ETH_P_IPV6),
+	  .inner = &vh_ipv6_tcp_raw, .tunnel_types = TT_GENEVE,
+	  .expect_inner = true },
+	{ "geneve_options_8_bytes", .proto = IPPROTO_UDP, .dport = 6081,
+	  .encap = { 0x02, 0, 0x08, 0x00, 0, 0, 0x2a, 0,
+		     0x01, 0x02, 0x03, 0x01, 0xa5, 0xa5, 0xa5, 0xa5 },
+	  .encap_len = 16, .inner = &vh_ipv4_udp_raw,
+	  .tunnel_types = TT_GENEVE, .expect_inner = true },
+	{ "geneve_options_past_the_end", .proto = IPPROTO_UDP, .dport = 6081,
+	  .encap = { 0x3f, 0, 0x08, 0x00, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv4_udp_raw, .tunnel_types = TT_GENEVE },
+	{ "geneve_version_1", .proto = IPPROTO_UDP, .dport = 6081,
+	  .encap = { 0x40, 0, 0x65, 0x58, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv4_tcp, .tunnel_types = TT_GENEVE },
+	{ "geneve_protocol_lldp", .proto = IPPROTO_UDP, .dport = 6081,
+	  .encap = VH_GENEVE_HDR(0x88cc), .inner = &vh_ipv4_tcp_raw,
+	  .tunnel_types = TT_GENEVE },
+	{ "gre_udp", .proto = IPPROTO_UDP, .dport = 4754,
+	  .encap = VH_GRE_HDR(ETH_P_IP), .inner = &vh_ipv4_tcp_raw,
+	  .tunnel_types = TT_GRE_UDP, .expect_inner = true },
+	{ "gre_udp_is_not_gre_2784", .proto = IPPROTO_UDP, .dport = 4754,
+	  .encap = VH_GRE_HDR(ETH_P_IP), .inner = &vh_ipv4_tcp_raw,
+	  .tunnel_types = TT_ALL & ~TT_GRE_UDP },
+	{ "gre_udp_version_1", .proto = IPPROTO_UDP, .dport = 4754,
+	  .encap = { 0, 1, 0x08, 0x00 }, .encap_len = 4,
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_GRE_UDP },
+	/* Rule 3: GRE */
+	{ "gre_2784", .proto = IPPROTO_GRE, .encap = VH_GRE_HDR(ETH_P_IP),
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_GRE_2784,
+	  .expect_inner = true },
+	{ "gre_2784_csum", .proto = IPPROTO_GRE,
+	  .encap = { 0x80, 0, 0x86, 0xdd, 0x12, 0x34, 0, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv6_udp_raw, .tunnel_types = TT_GRE_2784,
+	  .expect_inner = true },
+	{ "gre_plain_is_not_2890", .proto = IPPROTO_GRE,
+	  .encap = VH_GRE_HDR(ETH_P_IP), .inner = &vh_ipv4_tcp_raw,
+	  .tunnel_types = TT_GRE_2890 | TT_NVGRE | TT_GRE_7676 },
+	{ "gre_2890_key", .proto = IPPROTO_GRE,
+	  .encap = VH_GRE_KEY_HDR(ETH_P_IP), .inner = &vh_ipv4_tcp_raw,
+	  .tunnel_types = TT_GRE_2890, .expect_inner = true },
+	{ "gre_2890_seq", .proto = IPPROTO_GRE,
+	  .encap = { 0x10, 0, 0x08, 0x00, 0, 0, 0, 7 }, .encap_len = 8,
+	  .inner = &vh_ipv4_udp_raw, .tunnel_types = TT_GRE_2890,
+	  .expect_inner = true },
+	{ "gre_2890_csum_key_seq", .proto = IPPROTO_GRE,
+	  .encap = { 0xb0, 0, 0x08, 0x00, 0, 0, 0, 0, 0, 0, 0x2a, 0,
+		     0, 0, 0, 7 }, .encap_len = 16,
+	  .inner = &vh_ipv4_udp_raw, .tunnel_types = TT_GRE_2890,
+	  .expect_inner = true },
+	{ "gre_key_is_not_2784", .proto = IPPROTO_GRE,
+	  .encap = VH_GRE_KEY_HDR(ETH_P_IP), .inner = &vh_ipv4_tcp_raw,
+	  .tunnel_types = TT_GRE_2784 },
+	{ "nvgre", .proto = IPPROTO_GRE, .encap = VH_GRE_KEY_HDR(ETH_P_TEB),
+	  .inner = &vh_ipv4_tcp, .tunnel_types = TT_NVGRE,
+	  .expect_inner = true },
+	{ "nvgre_is_also_2890", .proto = IPPROTO_GRE,
+	  .encap = VH_GRE_KEY_HDR(ETH_P_TEB), .inner = &vh_ipv6_tcp_vlan,
+	  .tunnel_types = TT_GRE_2890, .expect_inner = true },
+	{ "nvgre_with_seq_is_not_nvgre", .proto = IPPROTO_GRE,
+	  .encap = { 0x30, 0, 0x65, 0x58, 0, 0, 0x2a, 0, 0, 0, 0, 7 },
+	  .encap_len = 12, .inner = &vh_ipv4_tcp, .tunnel_types = TT_NVGRE },
+	{ "nvgre_needs_ethernet", .proto = IPPROTO_GRE,
+	  .encap = VH_GRE_KEY_HDR(ETH_P_IP), .inner = &vh_ipv4_tcp_raw,
+	  .tunnel_types = TT_NVGRE },
+	{ "gre_7676_outer_ipv6", .outer_ipv6 = true, .proto = IPPROTO_GRE,
+	  .encap = VH_GRE_KEY_HDR(ETH_P_IPV6), .inner = &vh_ipv6_tcp_raw,
+	  .tunnel_types = TT_GRE_7676, .expect_inner = true },
+	{ "gre_7676_needs_outer_ipv6", .proto = IPPROTO_GRE,
+	  .encap = VH_GRE_HDR(ETH_P_IPV6), .inner = &vh_ipv6_tcp_raw,
+	  .tunnel_types = TT_GRE_7676 },
+	{ "gre_version_1_pptp", .proto = IPPROTO_GRE,
+	  .encap = { 0x20, 0x01, 0x88, 0x0b, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_ALL },
+	{ "gre_routing_bit", .proto = IPPROTO_GRE,
+	  .encap = { 0x40, 0, 0x08, 0x00 }, .encap_len = 4,
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_ALL },
+	{ "gre_protocol_erspan", .proto = IPPROTO_GRE,
+	  .encap = VH_GRE_HDR(0x88be), .inner = &vh_ipv4_tcp_raw,
+	  .tunnel_types = TT_ALL },
+	{ "gre_key_truncated", .proto = IPPROTO_GRE,
+	  .encap = { 0x20, 0, 0x08, 0x00, 0, 0 }, .encap_len = 6,
+	  .tunnel_types = TT_ALL },
+	/* Rule 4: IPIP */
+	{ "ipip_4in4", .proto = IPPROTO_IPIP, .inner = &vh_ipv4_tcp_raw,
+	  .tunnel_types = TT_IPIP, .expect_inner = true },
+	{ "ipip_6in4", .proto = IPPROTO_IPV6, .inner = &vh_ipv6_udp_raw,
+	  .tunnel_types = TT_IPIP, .expect_inner = true },
+	{ "ipip_4in6", .outer_ipv6 = true, .proto = IPPROTO_IPIP,
+	  .inner = &vh_ipv4_udp_raw, .tunnel_types = TT_IPIP,
+	  .expect_inner = true },
+	{ "ipip_6in6_inner_hao_rh2", .outer_ipv6 = true,
+	  .proto = IPPROTO_IPV6, .inner = &vh_ipv6_hao_rh2_tcp_raw,
+	  .tunnel_types = TT_IPIP, .expect_inner = true },
+	{ "ipip_not_enabled", .proto = IPPROTO_IPIP, .inner = &vh_ipv4_tcp_raw,
+	  .tunnel_types = TT_ALL & ~TT_IPIP },
+	{ "ipip_4_holds_ipv6", .proto = IPPROTO_IPIP,
+	  .inner = &vh_ipv6_tcp_raw, .tunnel_types = TT_IPIP },
+	/* Rule 5: the inner Ethernet frame */
+	{ "vxlan_inner_vlan", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp_vlan,
+	  .tunnel_types = TT_VXLAN, .expect_inner = true },
+	{ "vxlan_inner_qinq", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_udp_qinq,
+	  .tunnel_types = TT_VXLAN, .expect_inner = true },
+	{ "vxlan_inner_vlan_max_depth", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp_vlan_max,
+	  .tunnel_types = TT_VXLAN, .expect_inner = true },
+	{ "vxlan_inner_vlan_too_deep", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp_vlan_too_deep,
+	  .tunnel_types = TT_VXLAN },
+	{ "vxlan_inner_arp", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_arp, .tunnel_types = TT_VXLAN },
+	{ "vxlan_inner_ethernet_truncated", .proto = IPPROTO_UDP,
+	  .dport = 4789, .encap = VH_VXLAN_HDR, .inner = &vh_arp,
+	  .cut = 30, .tunnel_types = TT_VXLAN },
+	/* Rule 6: the inner IP header in full */
+	{ "vxlan_inner_ip_truncated", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp, .cut = 30,
+	  .tunnel_types = TT_VXLAN },
+	{ "ipip_inner_ipv6_truncated", .proto = IPPROTO_IPV6,
+	  .inner = &vh_ipv6_udp_raw, .cut = 9, .tunnel_types = TT_IPIP },
+	{ "ipip_inner_ihl_past_the_end", .proto = IPPROTO_IPIP,
+	  .inner = &vh_ipv4_ihl15_raw, .tunnel_types = TT_IPIP },
+	/* Rule 7: the inner packet by the rules, one level, even no hash */
+	{ "vxlan_inner_ipv6_with_ipv4_types_only", .proto = IPPROTO_UDP,
+	  .dport = 4789, .encap = VH_VXLAN_HDR, .inner = &vh_ipv6_tcp,
+	  .types = HT_V4, .tunnel_types = TT_VXLAN, .expect_inner = true },
+	{ "vxlan_inner_tcp_ports_truncated", .proto = IPPROTO_UDP,
+	  .dport = 4789, .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp,
+	  .cut = 18, .tunnel_types = TT_VXLAN, .expect_inner = true },
+	{ "ipip_inner_fragment", .proto = IPPROTO_IPIP,
+	  .inner = &vh_ipv4_frag_raw, .tunnel_types = TT_IPIP,
+	  .expect_inner = true },
+	{ "ipip_no_second_level", .proto = IPPROTO_IPIP,
+	  .inner = &vh_ipv4_ipip_raw, .tunnel_types = TT_IPIP,
+	  .expect_inner = true },
+	{ "gre_inner_ipv6_ext_udp", .outer_ipv6 = true, .proto = IPPROTO_GRE,
+	  .encap = VH_GRE_HDR(ETH_P_IPV6), .inner = &vh_ipv6_hao_rh2_tcp_raw,
+	  .tunnel_types = TT_GRE_2784, .types = HT_EX | HT_V4,
+	  .expect_inner = true },
+	/* Rule 8: anything else is not encapsulated */
+	{ "tunnel_types_zero", .proto = IPPROTO_UDP, .dport = 4789,
+	  .encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp },
+	{ "udp_other_port", .proto = IPPROTO_UDP, .dport = 53,
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_ALL },
+	{ "outer_tcp", .proto = IPPROTO_TCP, .encap = VH_VXLAN_HDR,
+	  .inner = &vh_ipv4_tcp, .tunnel_types = TT_ALL },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vh_tunnel, vh_tunnel_cases, name);
+
+/* Build the frame of @c; *@inner is set to where the inner packet is. */
+static void vh_build_tunnel(struct vnet_hash_frame *f,
+			    const struct vnet_hash_tunnel_case *c,
+			    const struct vnet_hash_flow *inner_flow,
+			    unsigned int *inner)
+{
+	static const u8 dmac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
+	static const u8 smac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
+	const struct vnet_hash_flow *outer = c->outer_ipv6 ? &vh_outer6 :
+							     &vh_outer4;
+	struct vnet_hash_frame *in;
+	unsigned int l3, l4, end;
+	u8 *p;
+
+	memset(f, 0, sizeof(*f));
+	if (!c->raw) {
+		memcpy(vh_put(f, ETH_ALEN), dmac, ETH_ALEN);
+		memcpy(vh_put(f, ETH_ALEN), smac, ETH_ALEN);
+		vh_put_be16(f, c->outer_ipv6 ? ETH_P_IPV6 : ETH_P_IP);
+	}
+	l3 = f->len;
+	if (c->outer_ipv6) {
+		p = vh_put(f, sizeof(struct ipv6hdr));
+		p[0] = 0x60;
+		p[6] = c->outer_ext ? vh_ext_proto(c->outer_ext) : c->proto;
+		p[7] = 64;
+		memcpy(p + 8, outer->saddr, 16);
+		memcpy(p + 24, outer->daddr, 16);
+		if (c->outer_ext)
+			vh_put_ext(f, c->outer_ext, c->proto, outer);
+	} else {
+		p = vh_put(f, sizeof(struct iphdr));
+		p[0] = 0x45;
+		put_unaligned_be16(c->outer_frag_off, p + 6);
+		p[8] = 64;
+		p[9] = c->proto;
+		memcpy(p + 12, outer->saddr, 4);
+		memcpy(p + 16, outer->daddr, 4);
+	}
+	l4 = f->len;
+	if (c->proto == IPPROTO_UDP) {
+		p = vh_put(f, sizeof(struct udphdr));
+		put_unaligned_be16(40000, p);
+		put_unaligned_be16(c->dport, p + 2);
+	}
+	memcpy(vh_put(f, c->encap_len), c->encap, c->encap_len);
+	*inner = f->len;
+	if (c->inner) {
+		in = kzalloc(sizeof(*in), GFP_KERNEL);
+		if (!WARN_ON(!in)) {
+			vh_build(in, c->inner,
+				 inner_flow ?: vh_default_flow(c->inner));
+			memcpy(vh_put(f, in->len), in->data, in->len);
+			kfree(in);
+		}
+	}
+
+	f->len -= c->cut;
+	end = f->len - c->outside;
+	if (c->proto == IPPROTO_UDP)
+		put_unaligned_be16(end - l4, f->data + l4 + 4);
+	if (c->outer_ipv6) {
+		put_unaligned_be16(end - l3 - sizeof(struct ipv6hdr),
+				   f->data + l3 + 4);
+	} else {
+		struct iphdr *iph = (struct iphdr *)(f->data + l3);
+
+		iph->tot_len = htons(end - l3);
+		iph->check = ip_fast_csum(iph, iph->ihl);
+	}
+}
+
+static struct sk_buff *vh_skb_data(struct kunit *test, const u8 *data,
+				   unsigned int len, bool eth,
+				   __be16 protocol)
+{
+	struct sk_buff *skb;
+
+	skb = kunit_zalloc_skb(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put_data(skb, data, len);
+	skb->protocol = protocol;
+	return skb;
+}
+
+/* The frame of @c around @inner, as an skb of a tap device */
+static struct sk_buff *vh_tunnel_skb(struct kunit *test,
+				     const struct vnet_hash_tunnel_case *c,
+				     const struct vnet_hash_flow *inner)
+{
+	struct vnet_hash_frame *f;
+	struct sk_buff *skb;
+	unsigned int off;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	vh_build_tunnel(f, c, inner, &off);
+	skb = vh_skb_data(test, f->data, f->len, true, htons(ETH_P_IP));
+	skb_reset_mac_header(skb);
+	kunit_kfree(test, f);
+	return skb;
+}
+
+/* VXLAN over IPv4 around the benchmark's inner IPv4 TCP flows */
+static const struct vnet_hash_tunnel_case vh_bench_vxlan = {
+	"vxlan_ipv4_tcp", .proto = IPPROTO_UDP, .dport = 4789,
+	.encap = VH_VXLAN_HDR, .inner = &vh_ipv4_tcp,
+	.tunnel_types = TT_VXLAN, .expect_inner = true,
+};
+
+/*
+ * An encapsulated packet of an enabled type is classified as its inner
+ * packet alone would be; any other as if no type were enabled.  The row's
+ * two candidates differ, so the row tells which rule was applied.
+ */
+static void vh_tunnel_test(struct kunit *test)
+{
+	const struct vnet_hash_tunnel_case *c = test->param_value;
+	struct tun_vnet_hash_input got, outer, inner = {};
+	u32 types = c->types ?: HT_ALL;
+	struct vnet_hash_frame *f;
+	struct sk_buff *skb;
+	unsigned int off;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	vh_build_tunnel(f, c, NULL, &off);
+	skb = vh_skb_data(test, f->data, f->len, !c->raw,
+			  htons(c->outer_ipv6 ? ETH_P_IPV6 : ETH_P_IP));
+
+	memset(&got, 0xa5, sizeof(got));
+	tun_vnet_hash_classify(skb, !c->raw, types, c->tunnel_types, &got);
+	tun_vnet_hash_classify(skb, !c->raw, types, 0, &outer);
+	if (c->inner && off <= f->len - c->outside)
+		tun_vnet_hash_classify(vh_skb_data(test, f->data + off,
+						   f->len - c->outside - off,
+						   !c->inner->raw,
+						   htons(vh_l3_proto(c->inner))),
+				       !c->inner->raw, types, 0, &inner);
+
+	KUNIT_EXPECT_TRUE_MSG(test, outer.report != inner.report ||
+			      outer.len != inner.len ||
+			      memcmp(outer.data, inner.data, outer.len),
+			      "the row cannot tell inner from outer");
+	if (c->expect_inner) {
+		KUNIT_EXPECT_EQ(test, got.report, inner.report);
+		KUNIT_EXPECT_EQ(test, got.len, inner.len);
+		KUNIT_EXPECT_MEMEQ(test, got.data, inner.data, inner.len);
+	} else {
+		KUNIT_EXPECT_EQ(test, got.report, outer.report);
+		KUNIT_EXPECT_EQ(test, got.len, outer.len);
+		KUNIT_EXPECT_MEMEQ(test, got.data, outer.data, outer.len);
+	}
+}
+
 /*
  * Benchmark: the per-packet cost of RSS queue choice, of RSS with hash
  * report, and of tun's automatic flow steering (automq), on the same
@@ -2107,6 +2572,7 @@ struct vh_bench_flow_entry {
 struct vh_bench {
 	struct tun_vnet_hash_config *rss;
 	struct tun_vnet_hash_config *rss_report;
+	struct tun_vnet_hash_config *rss_tunnel;
 	struct hlist_head flows[VH_BENCH_FLOW_BUCKETS];
 	struct sk_buff *skbs[VH_BENCH_FLOWS];
 	unsigned int numqueues;
@@ -2115,6 +2581,7 @@ struct vh_bench {
 enum vh_bench_mode {
 	VH_BENCH_RSS,
 	VH_BENCH_RSS_REPORT,
+	VH_BENCH_RSS_TUNNEL,
 	VH_BENCH_AUTOMQ,
 	VH_BENCH_MODES,
 };
@@ -2122,6 +2589,7 @@ enum vh_bench_mode {
 static const char * const vh_bench_mode_names[] = {
 	[VH_BENCH_RSS] = "rss",
 	[VH_BENCH_RSS_REPORT] = "rss+report",
+	[VH_BENCH_RSS_TUNNEL] = "rss+tunnel",
 	[VH_BENCH_AUTOMQ] = "automq",
 };
 
@@ -2171,6 +2639,9 @@ static u32 vh_bench_one(struct vh_bench *b, enum vh_bench_mode mode,
 						   b->numqueues);
 		tun_vnet_hash_compute(b->rss_report, skb, true, &report);
 		return queue ^ report.value ^ report.type;
+	case VH_BENCH_RSS_TUNNEL:
+		return tun_vnet_hash_select_queue(b->rss_tunnel, skb, true,
+						  b->numqueues);
 	case VH_BENCH_AUTOMQ:
 		return vh_bench_automq(b, skb);
 	default:
@@ -2202,9 +2673,13 @@ static u64 vh_bench_run(struct vh_bench *b, enum vh_bench_mode mode,
 KUNIT_DEFINE_ACTION_WRAPPER(vh_free_netdev_action, free_netdev,
 			    struct net_device *);
 
-/* A flow per skb, as pktgen's random source addresses and ports make. */
+/*
+ * A flow per skb, as pktgen's random source addresses and ports make; in
+ * the inner packet of @tunnel when it is not NULL.
+ */
 static void vh_bench_skbs(struct kunit *test, struct vh_bench *b,
 			  const struct vnet_hash_shape *shape,
+			  const struct vnet_hash_tunnel_case *tunnel,
 			  struct net_device *dev)
 {
 	struct vnet_hash_flow flow;
@@ -2214,7 +2689,8 @@ static void vh_bench_skbs(struct kunit *test, struct vh_bench *b,
 		flow = *vh_default_flow(shape);
 		flow.sport = 1024 + i;
 		flow.saddr[shape->l3 == VH_IPV6 ? 13 : 2] = i;
-		b->skbs[i] = vh_skb(test, shape, &flow);
+		b->skbs[i] = tunnel ? vh_tunnel_skb(test, tunnel, &flow) :
+				      vh_skb(test, shape, &flow);
 		/* As at ndo_select_queue: data at the MAC header. */
 		skb_set_network_header(b->skbs[i], ETH_HLEN);
 		b->skbs[i]->dev = dev;
@@ -2246,6 +2722,7 @@ static void vh_benchmark_test(struct kunit *test)
 {
 	static const struct vnet_hash_shape * const shapes[] = {
 		&vh_ipv4_tcp, &vh_ipv6_tcp, &vh_ipv6_hao_rh2_tcp, &vh_arp,
+		&vh_ipv4_tcp,
 	};
 	u16 table[VH_BENCH_TABLE];
 	u64 cost[VH_BENCH_MODES];
@@ -2270,6 +2747,10 @@ static void vh_benchmark_test(struct kunit *test)
 				  TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT,
 				  HT_ALL, table, VH_BENCH_TABLE - 1, 0,
 				  vh_ms_key, sizeof(vh_ms_key));
+	b->rss_tunnel = vh_config(test, TUN_VNET_HASH_RSS, HT_ALL, table,
+				  VH_BENCH_TABLE - 1, 0, vh_ms_key,
+				  sizeof(vh_ms_key));
+	b->rss_tunnel->tunnel_types = TUN_VNET_HASH_TUNNEL_TYPES;
 
 	/* The flow dissector finds its namespace through skb->dev. */
 	dev = alloc_etherdev(0);
@@ -2280,14 +2761,19 @@ static void vh_benchmark_test(struct kunit *test)
 
 	kunit_info(test, "%u flows per shape, %u queues, %u-entry table, all hash types\n",
 		   VH_BENCH_FLOWS, VH_BENCH_QUEUES, VH_BENCH_TABLE);
+	/* The last shape is the inner packet of VXLAN frames. */
 	for (s = 0; s < ARRAY_SIZE(shapes); s++) {
-		vh_bench_skbs(test, b, shapes[s], dev);
+		bool vxlan = s == ARRAY_SIZE(shapes) - 1;
+
+		vh_bench_skbs(test, b, shapes[s], vxlan ? &vh_bench_vxlan : NULL,
+			      dev);
 		vh_bench_fill_flows(test, b);
 		for (mode = 0; mode < VH_BENCH_MODES; mode++)
 			cost[mode] = vh_bench_run(b, mode, &sink);
 		for (mode = 0; mode < VH_BENCH_MODES; mode++)
 			kunit_info(test, "%-16s %-10s %4llu.%02llu ns/pkt, automq/this %llu.%02llux\n",
-				   shapes[s]->name, vh_bench_mode_names[mode],
+				   vxlan ? "vxlan_ipv4_tcp" : shapes[s]->name,
+				   vh_bench_mode_names[mode],
 				   cost[mode] / 100, cost[mode] % 100,
 				   div64_u64(cost[VH_BENCH_AUTOMQ],
 					     cost[mode] ?: 1),
@@ -2314,6 +2800,7 @@ static struct kunit_case tun_vnet_hash_test_cases[] = {
 	KUNIT_CASE(vh_config_size_test),
 	KUNIT_CASE(vh_get_cap_test),
 	KUNIT_CASE_PARAM(vh_ioctl_cmd_test, vh_ioctl_gen_params),
+	KUNIT_CASE_PARAM(vh_tunnel_test, vh_tunnel_gen_params),
 	KUNIT_CASE(vh_ethtool_rxfh_test),
 	KUNIT_CASE_PARAM(vh_ethtool_fields_test, vh_fields_gen_params),
 	KUNIT_CASE_SLOW(vh_benchmark_test),

@@ -6,7 +6,8 @@
  *
  *   tunrss caps
  *   tunrss config DEV [--queues N] [--key HEX] [--table Q,Q,...]
- *                     [--types LIST|all] [--report] [--rss] [--persist]
+ *                     [--types LIST|all] [--tunnel LIST|all]
+ *                     [--report] [--rss] [--persist]
  *   tunrss demo [--queues N] [--flows M] [--key HEX] [--types LIST|all]
  *               [--seed S] [--bench]
  *
@@ -49,6 +50,13 @@ static const char * const type_names[] = {
 	"udp_ex",
 };
 
+static const char * const tunnel_names[] = {
+	"gre_2784", "gre_2890", "gre_7676", "gre_udp", "vxlan", "vxlan_gpe",
+	"geneve", "ipip", "nvgre",
+};
+
+#define ALL_TUNNEL_TYPES	((1u << ARRAY_SIZE(tunnel_names)) - 1)
+
 static const char * const report_names[] = {
 	"none", "ipv4", "tcp4", "udp4", "ipv6", "tcp6", "udp6", "ip_ex",
 	"tcp_ex", "udp_ex",
@@ -62,6 +70,7 @@ struct options {
 	uint16_t table[TABLE_MAX];
 	int table_len;
 	uint32_t types;
+	uint32_t tunnel_types;
 	bool report;
 	bool rss;
 	bool persist;
@@ -74,7 +83,8 @@ static void print_usage(FILE *f)
 	fprintf(f,
 		"usage: tunrss caps\n"
 		"       tunrss config DEV [--queues N] [--key HEX] [--table Q,Q,...]\n"
-		"                         [--types LIST|all] [--report] [--rss] [--persist]\n"
+		"                         [--types LIST|all] [--tunnel LIST|all]\n"
+		"                         [--report] [--rss] [--persist]\n"
 		"       tunrss demo [--queues N] [--flows M] [--key HEX] [--types LIST|all]\n"
 		"                   [--seed S] [--bench]\n"
 		"types: ipv4,tcp4,udp4,ipv6,tcp6,udp6,ip_ex,tcp_ex,udp_ex or all\n");
@@ -118,48 +128,63 @@ static int parse_table(const char *s, uint16_t *table)
 	return n;
 }
 
-static int parse_types(const char *s, uint32_t *types)
+/* A comma-separated list of @names, or "all" (@all), as bits. */
+static int parse_names(const char *s, const char * const *names, size_t n,
+		       uint32_t all, uint32_t *bits)
 {
 	char *copy = strdup(s), *tok, *save = NULL;
 	size_t i;
 
-	*types = 0;
+	*bits = 0;
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "all")) {
-			*types |= ORACLE_ALL_TYPES;
+			*bits |= all;
 			continue;
 		}
-		for (i = 0; i < ARRAY_SIZE(type_names); i++)
-			if (!strcmp(tok, type_names[i]))
+		for (i = 0; i < n; i++)
+			if (!strcmp(tok, names[i]))
 				break;
-		if (i == ARRAY_SIZE(type_names)) {
+		if (i == n) {
 			free(copy);
 			return -1;
 		}
-		*types |= 1u << i;
+		*bits |= 1u << i;
 	}
 	free(copy);
 	return 0;
 }
 
-static void print_types(uint32_t types)
+static void print_names(uint32_t bits, const char * const *names, size_t n,
+			uint32_t all)
 {
 	const char *sep = "";
 	size_t i;
 
-	if (types == ORACLE_ALL_TYPES) {
+	if (bits == all) {
 		printf("all");
 		return;
 	}
-	for (i = 0; i < ARRAY_SIZE(type_names); i++) {
-		if (types & (1u << i)) {
-			printf("%s%s", sep, type_names[i]);
+	for (i = 0; i < n; i++) {
+		if (bits & (1u << i)) {
+			printf("%s%s", sep, names[i]);
 			sep = ",";
 		}
 	}
 	if (!*sep)
 		printf("none");
+}
+
+static void print_types(uint32_t types)
+{
+	print_names(types, type_names, ARRAY_SIZE(type_names),
+		    ORACLE_ALL_TYPES);
+}
+
+static void print_tunnel_types(uint32_t tunnel_types)
+{
+	print_names(tunnel_types, tunnel_names, ARRAY_SIZE(tunnel_names),
+		    ALL_TUNNEL_TYPES);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -170,6 +195,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "key", required_argument, NULL, 'k' },
 		{ "table", required_argument, NULL, 't' },
 		{ "types", required_argument, NULL, 'T' },
+		{ "tunnel", required_argument, NULL, 'U' },
 		{ "report", no_argument, NULL, 'r' },
 		{ "rss", no_argument, NULL, 's' },
 		{ "persist", no_argument, NULL, 'p' },
@@ -180,7 +206,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "q:f:k:t:T:rspS:bh", longopts,
+	while ((c = getopt_long(argc, argv, "q:f:k:t:T:U:rspS:bh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'q':
@@ -211,8 +237,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'T':
-			if (parse_types(optarg, &o->types)) {
+			if (parse_names(optarg, type_names,
+					ARRAY_SIZE(type_names),
+					ORACLE_ALL_TYPES, &o->types)) {
 				fprintf(stderr, "tunrss: bad types '%s'\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'U':
+			if (parse_names(optarg, tunnel_names,
+					ARRAY_SIZE(tunnel_names),
+					ALL_TUNNEL_TYPES, &o->tunnel_types)) {
+				fprintf(stderr, "tunrss: bad tunnel types '%s'\n",
 					optarg);
 				return -1;
 			}
@@ -284,6 +321,9 @@ static int cmd_caps(void)
 	printf("types 0x%03x (", cap.types);
 	print_types(cap.types);
 	printf(")\n");
+	printf("tunnel_types 0x%03x (", cap.tunnel_types);
+	print_tunnel_types(cap.tunnel_types);
+	printf(")\n");
 	return 0;
 }
 
@@ -296,10 +336,15 @@ static int apply_config(int fd, const struct options *o)
 {
 	uint16_t flags = (o->report ? TUN_VNET_HASH_REPORT : 0) |
 			 (o->rss ? TUN_VNET_HASH_RSS : 0);
+	struct tun_vnet_hash hash = {
+		.flags = flags,
+		.key_size = flags ? o->key_size : 0,
+		.types = flags ? o->types : 0,
+		.indirection_table_mask = table_mask(o),
+		.tunnel_types = flags ? o->tunnel_types : 0,
+	};
 
-	return tun_set_vnet_hash(fd, flags, flags ? o->types : 0, o->key,
-				 flags ? o->key_size : 0, o->table,
-				 table_mask(o), 0);
+	return tun_set_vnet_hash_hdr(fd, &hash, o->table, o->key);
 }
 
 static int open_device(char *ifname, int *fds, int queues, int hdr_sz)
@@ -334,6 +379,10 @@ static void print_config(const char *ifname, const struct options *o)
 	if (!o->rss && !o->report)
 		printf("hashing off, types ");
 	print_types(o->types);
+	if (o->tunnel_types) {
+		printf(", inner hash of ");
+		print_tunnel_types(o->tunnel_types);
+	}
 	printf(", key %d bytes", o->key_size);
 	if (o->rss) {
 		printf(", table %d:", o->table_len);

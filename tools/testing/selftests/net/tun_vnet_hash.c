@@ -231,6 +231,7 @@ struct expect {
 	uint16_t unclassified_queue;
 	bool hw_vlan;	/* the frame goes through a VLAN device */
 	bool xdp_tx;	/* written into the first queue, back by XDP_TX */
+	uint32_t tunnel_types;
 };
 
 struct device {
@@ -283,15 +284,39 @@ static void device_close(struct device *dev)
 	dev->nq = 0;
 }
 
+/*
+ * TUNSETVNETHASH with a header of @hdr_size bytes, the size in the command
+ * number, whose last byte is @tail when it is larger than the structure.
+ */
+static int set_sized(int fd, unsigned int hdr_size, uint8_t tail,
+		     const struct expect *e, uint32_t tunnel_types)
+{
+	struct tun_vnet_hash hash = {
+		.flags = e->flags,
+		.key_size = e->flags ? e->key_size : 0,
+		.types = e->flags ? e->types : 0,
+		.indirection_table_mask = e->flags & TUN_VNET_HASH_RSS ?
+					  e->mask : 0,
+		.unclassified_queue = e->flags & TUN_VNET_HASH_RSS ?
+				      e->unclassified_queue : 0,
+		.tunnel_types = tunnel_types,
+	};
+	uint8_t buf[64 + 2 * TABLE_MAX + 40];
+
+	if (tun_vnet_hash_arg_sized(buf, sizeof(buf), &hash, hdr_size,
+				    e->table, e->key) < 0)
+		return -E2BIG;
+	if (hdr_size > sizeof(hash))
+		buf[hdr_size - 1] = tail;
+	return ioctl(fd, _IOC(_IOC_WRITE, 'T', 229, hdr_size), buf) < 0 ?
+	       -errno : 0;
+}
+
 static int device_configure(struct device *dev, int fd,
 			    const struct expect *e)
 {
-	bool rss = e->flags & TUN_VNET_HASH_RSS;
-
-	return tun_set_vnet_hash(fd, e->flags, e->flags ? e->types : 0,
-				 e->key, e->flags ? e->key_size : 0, e->table,
-				 rss ? e->mask : 0,
-				 rss ? e->unclassified_queue : 0);
+	return set_sized(fd, sizeof(struct tun_vnet_hash), 0, e,
+			 e->flags ? e->tunnel_types : 0);
 }
 
 /*
@@ -320,9 +345,11 @@ static int check_frame(struct __test_metadata *_metadata, struct device *dev,
 	want = tun ? f.data + f.l3_off : f.data;
 	want_len = tun ? f.len - f.l3_off : f.len;
 	if (tun)
-		oracle_classify_l3(f.l3_proto, want, want_len, e->types, &in);
+		oracle_classify_l3_tunnel(f.l3_proto, want, want_len, e->types,
+					  e->tunnel_types, &in);
 	else
-		oracle_classify_eth(f.data, f.len, e->types, &in);
+		oracle_classify_eth_tunnel(f.data, f.len, e->types,
+					   e->tunnel_types, &in);
 	if (e->flags)
 		res = oracle_hash(e->key, e->key_size, &in);
 
@@ -845,6 +872,54 @@ TEST_F(vnet_hash, vlan_offload)
 }
 
 /* An XDP program that sends every frame back: r0 = XDP_TX; exit */
+/*
+ * Encapsulated flows of every kind, with each tunnel type enabled alone,
+ * all of them, and none: hash, type and queue as the oracle says, which
+ * hashes the inner packet of an enabled encapsulation.
+ */
+TEST_F(vnet_hash, tunnels)
+{
+	static const enum flow_kind inner_kinds[] = {
+		FLOW_TCP4, FLOW_UDP4, FLOW_TCP6, FLOW_UDP6, FLOW_TCP6_EX,
+		FLOW_UDP6_EX,
+	};
+	struct tun_vnet_hash_cap cap;
+	uint32_t state = 0x7e57, sets[11];
+	struct frame_spec outer, inner;
+	struct frame_tunnel t;
+	char name[64];
+	size_t i, j;
+	int n = 0;
+
+	ASSERT_EQ(0, ioctl(self->dev.fds[0], TUNGETVNETHASHCAP, &cap));
+	if (!cap.tunnel_types)
+		SKIP(return, "no tunnel types");
+	ASSERT_EQ(0x1ff, cap.tunnel_types);
+	for (i = 0; i < 9; i++)
+		sets[i] = 1u << i;
+	sets[9] = cap.tunnel_types;
+	sets[10] = 0;
+
+	for (i = 0; i < ARRAY_SIZE(sets); i++) {
+		self->e.tunnel_types = sets[i];
+		ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0],
+					      &self->e));
+		for (j = 0; j < ARRAY_SIZE(tunnel_kinds); j++) {
+			do {
+				flow_spec_random(&inner, inner_kinds[n++ %
+					ARRAY_SIZE(inner_kinds)], &state);
+			} while ((inner.ethertype == ETH_P_IPV6) !=
+				 tunnel_kinds[j].inner_ipv6);
+			tunnel_spec(&outer, &t, &tunnel_kinds[j], &inner,
+				    &state);
+			snprintf(name, sizeof(name), "%s, types 0x%x",
+				 tunnel_kinds[j].name, sets[i]);
+			check_frame(_metadata, &self->dev, self->dev.fds,
+				    self->dev.nq, &self->e, &outer, -1, name);
+		}
+	}
+}
+
 static int xdp_tx_prog_load(void)
 {
 	struct bpf_insn insns[] = {
@@ -1248,32 +1323,6 @@ TEST_F(vnet_hash_ctl, efault)
 
 	check_flows(_metadata, &self->dev, &self->e, &self->state,
 		    self->dev.fds, QUEUES, 7, 2, "after");
-}
-
-/*
- * TUNSETVNETHASH with a header of @hdr_size bytes, the size in the command
- * number, whose last byte is @tail when it is larger than the structure.
- */
-static int set_sized(int fd, unsigned int hdr_size, uint8_t tail,
-		     const struct expect *e, uint32_t tunnel_types)
-{
-	struct tun_vnet_hash hash = {
-		.flags = e->flags,
-		.key_size = e->key_size,
-		.types = e->types,
-		.indirection_table_mask = e->flags & RSS ? e->mask : 0,
-		.unclassified_queue = e->flags & RSS ? e->unclassified_queue : 0,
-		.tunnel_types = tunnel_types,
-	};
-	uint8_t buf[64 + 2 * TABLE_MAX + 40];
-
-	if (tun_vnet_hash_arg_sized(buf, sizeof(buf), &hash, hdr_size,
-				    e->table, e->key) < 0)
-		return -E2BIG;
-	if (hdr_size > sizeof(hash))
-		buf[hdr_size - 1] = tail;
-	return ioctl(fd, _IOC(_IOC_WRITE, 'T', 229, hdr_size), buf) < 0 ?
-	       -errno : 0;
 }
 
 /*

@@ -71,7 +71,12 @@ struct config {
 	uint16_t table[1024];
 	uint16_t mask;
 	uint16_t unclassified_queue;
+	uint32_t tunnel_types;
+	size_t hdr_size;	/* bytes of the header in the argument */
+	uint8_t tail;		/* its last byte, beyond the known fields */
 };
+
+#define TUNNEL_TYPES	0x1ff
 
 struct fuzz_dev {
 	char ifname[IFNAMSIZ];
@@ -130,10 +135,43 @@ static void fuzz_dev_close(struct fuzz_dev *dev)
 	dev->sock = -1;
 }
 
+/* Lay out the argument of @c at @buf; its length, or -E2BIG. */
+static int config_arg(uint8_t *buf, size_t size, const struct config *c)
+{
+	struct tun_vnet_hash hash = {
+		.flags = c->flags,
+		.key_size = c->key_size,
+		.types = c->types,
+		.indirection_table_mask = c->mask,
+		.unclassified_queue = c->unclassified_queue,
+		.tunnel_types = c->tunnel_types,
+	};
+	size_t hdr_size = c->hdr_size ?: sizeof(hash);
+	int len;
+
+	len = tun_vnet_hash_arg_sized(buf, size, &hash, hdr_size, c->table,
+				      c->key);
+	if (len > 0 && hdr_size > sizeof(hash))
+		buf[hdr_size - 1] = c->tail;
+	return len;
+}
+
+/* TUNSETVNETHASH with the header size of @c in the command number */
+static int config_ioctl(int fd, const struct config *c, const void *arg)
+{
+	size_t hdr_size = c->hdr_size ?: sizeof(struct tun_vnet_hash);
+
+	return ioctl(fd, _IOC(_IOC_WRITE, 'T', 229, hdr_size), arg) ?
+	       errno : 0;
+}
+
 static int config_set(int fd, const struct config *c)
 {
-	return tun_set_vnet_hash(fd, c->flags, c->types, c->key, c->key_size,
-				 c->table, c->mask, c->unclassified_queue);
+	uint8_t buf[ARG_MAX + 64];
+
+	if (config_arg(buf, sizeof(buf), c) < 0)
+		return -E2BIG;
+	return -config_ioctl(fd, c, buf);
 }
 
 /* What the device must report for a frame, and the queue RSS gives. */
@@ -147,9 +185,11 @@ static struct oracle_result config_hash(const struct config *c, bool tap,
 	if (!c->flags)
 		return none;
 	if (tap)
-		oracle_classify_eth(pkt, len, c->types, &in);
+		oracle_classify_eth_tunnel(pkt, len, c->types, c->tunnel_types,
+					   &in);
 	else
-		oracle_classify_l3(l3_proto, pkt, len, c->types, &in);
+		oracle_classify_l3_tunnel(l3_proto, pkt, len, c->types,
+					  c->tunnel_types, &in);
 	return oracle_hash(c->key, c->key_size, &in);
 }
 
@@ -279,6 +319,30 @@ static void config_random(struct config *c, uint32_t *state)
 						  flow_random(state) % 8;
 		c->unclassified_queue = flow_random(state) % 256;
 	}
+	if (r & 0x200)
+		c->tunnel_types = flow_random(state) & TUNNEL_TYPES;
+}
+
+/*
+ * The header size: the first or the current one, or a larger one with a
+ * zero tail; a first-size header carries no tunnel_types.
+ */
+static void config_size_random(struct config *c, uint32_t *state)
+{
+	uint32_t r = flow_random(state);
+
+	switch (r % 4) {
+	case 0:
+		c->hdr_size = TUN_VNET_HASH_SIZE_VER0;
+		c->tunnel_types = 0;
+		break;
+	case 1:
+		c->hdr_size = sizeof(struct tun_vnet_hash) + 1 + r / 4 % 48;
+		break;
+	default:
+		c->hdr_size = TUN_VNET_HASH_SIZE_VER1;
+		break;
+	}
 }
 
 /* Break one rule of the UAPI, or a few at once. */
@@ -287,7 +351,18 @@ static void config_mutate(struct config *c, uint32_t *state)
 	uint32_t r = flow_random(state);
 	int i;
 
-	switch (r % 10) {
+	switch (r % 13) {
+	case 10:	/* tunnel types outside the capability */
+		c->tunnel_types |= 0x200u << (flow_random(state) % 23);
+		break;
+	case 11:	/* tunnel types with flags 0 */
+		memset(c, 0, sizeof(*c));
+		c->tunnel_types = 1 + flow_random(state) % TUNNEL_TYPES;
+		break;
+	case 12:	/* a larger header with a non-zero tail */
+		c->hdr_size = sizeof(struct tun_vnet_hash) + 1 + r / 16 % 48;
+		c->tail = 1 + flow_random(state) % 255;
+		break;
 	case 0:		/* unknown flag */
 		c->flags |= 4u << (flow_random(state) % 14);
 		break;
@@ -349,8 +424,9 @@ static bool config_valid(const struct config *c)
 
 	if (!c->flags)
 		return !c->types && !c->key_size && !c->mask &&
-		       !c->unclassified_queue;
+		       !c->unclassified_queue && !c->tunnel_types;
 	if (c->flags & ~(REPORT | RSS) || c->types & ~ALL ||
+	    c->tunnel_types & ~TUNNEL_TYPES ||
 	    !c->key_size || c->key_size > ORACLE_KEY_SIZE)
 		return false;
 	if (!(c->flags & RSS))
@@ -367,7 +443,7 @@ static bool config_valid(const struct config *c)
 /* Bytes of the argument the kernel needs to read. */
 static size_t config_arg_len(const struct config *c)
 {
-	size_t len = sizeof(struct tun_vnet_hash);
+	size_t len = c->hdr_size ?: sizeof(struct tun_vnet_hash);
 
 	if (!c->flags)
 		return len;
@@ -386,7 +462,7 @@ TEST_F_TIMEOUT(fuzz, config, 30)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t map_len = 2 * page;
-	int calls[3] = {}, first[3] = {}, tails = 0, cut = 0, checks = 0;
+	int calls[4] = {}, first[4] = {}, tails = 0, cut = 0, checks = 0;
 	uint32_t state = 0x5eed0001, check_state = 0xc0ffee;
 	struct config cur = {}, c;
 	uint8_t *map, *guard;
@@ -408,18 +484,20 @@ TEST_F_TIMEOUT(fuzz, config, 30)
 		int len, ret, want, kind;
 
 		config_random(&c, &state);
+		config_size_random(&c, &state);
 		if (r % 3)
 			config_mutate(&c, &state);
-		len = tun_vnet_hash_arg(map, map_len, c.flags, c.types, c.key,
-					c.key_size, c.table, c.mask,
-					c.unclassified_queue);
+		if (c.hdr_size == TUN_VNET_HASH_SIZE_VER0)
+			c.tunnel_types = 0;	/* not in the argument */
+		len = config_arg(map, map_len, &c);
 		ASSERT_LT(0, len);
 		need = config_arg_len(&c);
 		/* Declared lengths beyond what was laid out are invalid. */
 		if (need > (size_t)len)
 			need = len;
 		avail = need + r / 8 % 64;	/* bytes mapped from arg on */
-		if (r / 1024 % 10 == 0) {
+		/* A non-zero tail is tried on a whole argument only. */
+		if (r / 1024 % 10 == 0 && !c.tail) {
 			tails++;
 			avail = need;
 			if (r / 16384 % 3 == 0) {
@@ -434,23 +512,25 @@ TEST_F_TIMEOUT(fuzz, config, 30)
 
 		valid = config_valid(&c);
 		readable = avail >= config_arg_len(&c);
-		ret = ioctl(self->dev.fds[i % QUEUES], TUNSETVNETHASH, arg) ?
-		      errno : 0;
+		ret = config_ioctl(self->dev.fds[i % QUEUES], &c, arg);
 
 		/* Either error is right for an argument both invalid and cut. */
-		if (avail < sizeof(struct tun_vnet_hash))
+		if (avail < (c.hdr_size ?: sizeof(struct tun_vnet_hash)))
 			want = EFAULT;
+		else if (c.tail)
+			want = E2BIG;
 		else if (readable)
 			want = valid ? 0 : EINVAL;
 		else
 			want = valid ? EFAULT : ret == EINVAL ? EINVAL : EFAULT;
 		EXPECT_EQ(want, ret)
-			TH_LOG("call %d: flags %x types %x key %u mask %u uq %u, %zu/%zu mapped",
+			TH_LOG("call %d: flags %x types %x key %u mask %u uq %u tunnel %x, header %zu tail %u, %zu/%zu mapped",
 			       i, c.flags, c.types, c.key_size, c.mask,
-			       c.unclassified_queue, avail,
+			       c.unclassified_queue, c.tunnel_types,
+			       c.hdr_size, c.tail, avail,
 			       config_arg_len(&c));
 
-		kind = ret == 0 ? 0 : ret == EINVAL ? 1 : 2;
+		kind = ret == 0 ? 0 : ret == EINVAL ? 1 : ret == EFAULT ? 2 : 3;
 		calls[kind]++;
 		if (!ret)
 			cur = c;
@@ -466,9 +546,10 @@ TEST_F_TIMEOUT(fuzz, config, 30)
 	EXPECT_LT(0, calls[0]);
 	EXPECT_LT(0, calls[1]);
 	EXPECT_LT(0, calls[2]);
+	EXPECT_LT(0, calls[3]);
 	munmap(map, map_len + page);
-	printf("# config: %d calls (seed 0x5eed0001): %d ok, %d EINVAL, %d EFAULT\n",
-	       i, calls[0], calls[1], calls[2]);
+	printf("# config: %d calls (seed 0x5eed0001): %d ok, %d EINVAL, %d EFAULT, %d E2BIG\n",
+	       i, calls[0], calls[1], calls[2], calls[3]);
 	printf("# config: %d against an unmapped page (%d cut short); %d steering checks\n",
 	       tails, cut, checks);
 	fflush(stdout);
@@ -511,10 +592,20 @@ static void frame_random(struct frame *f, uint32_t *state, bool valid)
 	static const uint8_t nexthdrs[] = { 0, 6, 17, 43, 44, 50, 51, 59, 60,
 					    135 };
 	uint32_t r = flow_random(state);
-	struct frame_spec s;
+	struct frame_spec s, inner;
+	struct frame_tunnel t;
 	int i, n;
 
 	flow_spec_random(&s, r % FLOW_KINDS, state);
+	if (r & 0x800) {
+		/* An encapsulation of any kind, of any inner flow */
+		flow_spec_random(&inner, flow_random(state) % FLOW_KINDS,
+				 state);
+		tunnel_spec(&s, &t, &tunnel_kinds[flow_random(state) %
+						  ARRAY_SIZE(tunnel_kinds)],
+			    &inner, state);
+		r &= ~0x80u;
+	}
 	if (s.ethertype == ETH_P_IPV6 && r & 0x10) {
 		s.n_ext = flow_random(state) % 6;
 		for (i = 0; i < s.n_ext; i++)
@@ -541,7 +632,29 @@ static void frame_random(struct frame *f, uint32_t *state, bool valid)
 		size_t l3 = f->l3_off;
 		uint32_t m = flow_random(state);
 
-		switch (m % 9) {
+		switch (m % 14) {
+		case 9:		/* truncated in or right after a tunnel header */
+			if (f->tunnel_off)
+				f->len = f->tunnel_off + (m >> 8) %
+					 (f->inner_off - f->tunnel_off + 48);
+			if (f->len > FRAME_MAX)
+				f->len = FRAME_MAX;
+			break;
+		case 10:	/* a random byte in the encapsulation header,
+				 * GENEVE's option length among them
+				 */
+			if (f->inner_off > f->encap_off)
+				f->data[f->encap_off + (m >> 8) %
+					(f->inner_off - f->encap_off)] = m >> 16;
+			break;
+		case 11:	/* GRE flag soup, or a random first word */
+			if (f->inner_off >= f->encap_off + 2)
+				frame_put_be16(f->data + f->encap_off, m >> 16);
+			break;
+		case 12:	/* the inner header's version or length */
+			if (f->inner_off && f->len > f->inner_off + 1)
+				f->data[f->inner_off + (m >> 8) % 2] = m >> 16;
+			break;
 		case 0:		/* truncated anywhere */
 			f->len = f->len ? flow_random(state) % f->len : 0;
 			break;
@@ -675,6 +788,9 @@ TEST_F_TIMEOUT(fuzz, frames, 30)
 
 		if (i % 100 == 0) {
 			c.types = i % 200 ? flow_random(&state) & ALL : ALL;
+			c.tunnel_types = i % 200 ?
+					 flow_random(&state) & TUNNEL_TYPES :
+					 TUNNEL_TYPES;
 			for (j = 0; j < ORACLE_KEY_SIZE; j++)
 				c.key[j] = flow_random(&state);
 			for (j = 0; j <= c.mask; j++)

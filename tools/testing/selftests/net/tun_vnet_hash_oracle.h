@@ -329,6 +329,243 @@ static inline void oracle_classify_ipv6(const uint8_t *ip, size_t len,
 				 ip + 8, ip + 24, 16, NULL);
 }
 
+/* The IP protocol of an encapsulation and the types it can be of */
+#define ORACLE_IPPROTO_IPIP	4
+#define ORACLE_IPPROTO_GRE	47
+#define ORACLE_IPPROTO_IPV6	41
+#define ORACLE_ETH_P_TEB	0x6558
+
+/* Skip the 802.1Q and 802.1ad tags of the Ethernet frame at @p; the
+ * EtherType after them, with *@off at the network header, or 0.
+ */
+static inline uint16_t oracle_eth_type(const uint8_t *p, size_t len,
+				       size_t *off)
+{
+	uint16_t proto;
+	int depth = 0;
+
+	*off = 14;
+	if (len < 14)
+		return 0;
+	proto = oracle_get_be16(p + 12);
+	while (proto == ORACLE_ETH_P_8021Q || proto == ORACLE_ETH_P_8021AD) {
+		if (depth++ == ORACLE_VLAN_MAX_DEPTH || len - *off < 4)
+			return 0;
+		proto = oracle_get_be16(p + *off + 2);
+		*off += 4;
+	}
+	return proto;
+}
+
+/*
+ * The GRE header at @p (RFC 2784/2890 layout): the encapsulation types it
+ * is of, and in *@proto and *@hlen its Protocol Type and length; 0 when it
+ * is not one this project recognises.
+ */
+static inline uint32_t oracle_gre(const uint8_t *p, size_t len,
+				  bool outer_ipv6, uint16_t *proto,
+				  size_t *hlen)
+{
+	uint16_t flags;
+	uint32_t types;
+	bool c, k, s;
+
+	if (len < 4)
+		return 0;
+	flags = oracle_get_be16(p);
+	c = flags & 0x8000;
+	k = flags & 0x2000;
+	s = flags & 0x1000;
+	/* R, strict route, recursion, the other flags and the version */
+	if (flags & 0x4fff)
+		return 0;
+	*hlen = 4 + 4 * (c + k + s);
+	*proto = oracle_get_be16(p + 2);
+	if (len < *hlen || (*proto != ORACLE_ETH_P_IP &&
+			    *proto != ORACLE_ETH_P_IPV6 &&
+			    *proto != ORACLE_ETH_P_TEB))
+		return 0;
+
+	types = k || s ? VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2890 :
+			 VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2784;
+	if (k && !c && !s && *proto == ORACLE_ETH_P_TEB)
+		types |= VIRTIO_NET_HASH_TUNNEL_TYPE_NVGRE;
+	if (outer_ipv6)
+		types |= VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_7676;
+	return types;
+}
+
+/*
+ * The inner IP packet of an encapsulation enabled in @tunnel_types (the
+ * recognition decisions of this project, see the spec document), or NULL
+ * when the packet at @ip is not one: then its outer header is hashed.
+ * *@inner_type is the inner ETH_P_ value, *@inner_len its bytes up to the
+ * end of the outer packet.
+ */
+static inline const uint8_t *oracle_tunnel_inner(uint16_t ethertype,
+						 const uint8_t *ip, size_t len,
+						 uint32_t tunnel_types,
+						 uint16_t *inner_type,
+						 size_t *inner_len)
+{
+	size_t off, i, hlen, eth_off;
+	uint16_t proto16, dport;
+	uint32_t types = 0;
+	bool ipv6 = false;
+	uint8_t proto;
+	int walked;
+
+	if (ethertype == ORACLE_ETH_P_IP) {
+		if (len < 20 || ip[0] >> 4 != 4)
+			return NULL;
+		if (oracle_get_be16(ip + 2) < len)
+			len = oracle_get_be16(ip + 2);
+		off = (ip[0] & 0xf) * 4;
+		if (off < 20 || off > len || oracle_get_be16(ip + 6) & 0x3fff)
+			return NULL;
+		proto = ip[9];
+	} else if (ethertype == ORACLE_ETH_P_IPV6) {
+		if (len < 40 || ip[0] >> 4 != 6)
+			return NULL;
+		if (oracle_get_be16(ip + 4) && 40u + oracle_get_be16(ip + 4) < len)
+			len = 40u + oracle_get_be16(ip + 4);
+		ipv6 = true;
+		proto = ip[6];
+		off = 40;
+		for (walked = 0; proto == ORACLE_NEXTHDR_HOP ||
+				 proto == ORACLE_NEXTHDR_ROUTING ||
+				 proto == ORACLE_NEXTHDR_FRAGMENT ||
+				 proto == ORACLE_NEXTHDR_DEST ||
+				 proto == ORACLE_NEXTHDR_AUTH ||
+				 proto == ORACLE_NEXTHDR_MOBILITY; walked++) {
+			if (proto == ORACLE_NEXTHDR_FRAGMENT ||
+			    walked == ORACLE_MAX_EXT_HDRS || len - off < 2)
+				return NULL;
+			hlen = proto == ORACLE_NEXTHDR_AUTH ?
+			       (ip[off + 1] + 2) * 4 : (ip[off + 1] + 1) * 8;
+			if (len - off < hlen)
+				return NULL;
+			proto = ip[off];
+			off += hlen;
+		}
+	} else {
+		return NULL;
+	}
+
+	switch (proto) {
+	case ORACLE_NEXTHDR_UDP:
+		if (len - off < 8)
+			return NULL;
+		dport = oracle_get_be16(ip + off + 2);
+		off += 8;
+		if (dport == 4754) {
+			types = VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_UDP;
+			if (!(tunnel_types & types) ||
+			    !oracle_gre(ip + off, len - off, ipv6, &proto16,
+					&hlen))
+				return NULL;
+			off += hlen;
+			break;
+		}
+		if (len - off < 8)
+			return NULL;
+		if (dport == 4789 && ip[off] & 0x08) {
+			types = VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN;
+			proto16 = ORACLE_ETH_P_TEB;
+			off += 8;
+		} else if (dport == 4790 && !(ip[off] & 0x30) &&
+			   ip[off] & 0x04 && ip[off + 3] >= 1 &&
+			   ip[off + 3] <= 3) {
+			types = VIRTIO_NET_HASH_TUNNEL_TYPE_VXLAN_GPE;
+			proto16 = ip[off + 3] == 1 ? ORACLE_ETH_P_IP :
+				  ip[off + 3] == 2 ? ORACLE_ETH_P_IPV6 :
+						     ORACLE_ETH_P_TEB;
+			off += 8;
+		} else if (dport == 6081 && !(ip[off] >> 6)) {
+			types = VIRTIO_NET_HASH_TUNNEL_TYPE_GENEVE;
+			proto16 = oracle_get_be16(ip + off + 2);
+			hlen = 8 + 4 * (ip[off] & 0x3f);
+			if (len - off < hlen || (proto16 != ORACLE_ETH_P_IP &&
+						 proto16 != ORACLE_ETH_P_IPV6 &&
+						 proto16 != ORACLE_ETH_P_TEB))
+				return NULL;
+			off += hlen;
+		}
+		break;
+	case ORACLE_IPPROTO_GRE:
+		types = oracle_gre(ip + off, len - off, ipv6, &proto16, &hlen);
+		off += hlen;
+		break;
+	case ORACLE_IPPROTO_IPIP:
+	case ORACLE_IPPROTO_IPV6:
+		types = VIRTIO_NET_HASH_TUNNEL_TYPE_IPIP;
+		proto16 = proto == ORACLE_IPPROTO_IPIP ? ORACLE_ETH_P_IP :
+							 ORACLE_ETH_P_IPV6;
+		break;
+	}
+	if (!(types & tunnel_types))
+		return NULL;
+
+	i = off;
+	if (proto16 == ORACLE_ETH_P_TEB) {
+		proto16 = oracle_eth_type(ip + off, len - off, &eth_off);
+		i = off + eth_off;
+		if (i > len)
+			return NULL;
+	}
+	if (proto16 == ORACLE_ETH_P_IP) {
+		if (len - i < 20 || ip[i] >> 4 != 4 || (ip[i] & 0xf) < 5 ||
+		    len - i < (size_t)(ip[i] & 0xf) * 4)
+			return NULL;
+	} else if (proto16 == ORACLE_ETH_P_IPV6) {
+		if (len - i < 40 || ip[i] >> 4 != 6)
+			return NULL;
+	} else {
+		return NULL;
+	}
+	*inner_type = proto16;
+	*inner_len = len - i;
+	return ip + i;
+}
+
+/**
+ * oracle_classify_l3_tunnel() - hash input of a packet without link-layer
+ *                               header, encapsulations included
+ * @ethertype: the protocol of the packet (host order ETH_P_ value)
+ * @pkt: the packet, starting at its network header
+ * @len: bytes of @pkt
+ * @types: enabled VIRTIO_NET_RSS_HASH_TYPE_ flags
+ * @tunnel_types: enabled VIRTIO_NET_HASH_TUNNEL_TYPE_ flags
+ * @in: the result; in->len is 0 when the packet has no hash
+ *
+ * A packet of an enabled encapsulation is classified by its inner packet,
+ * one level deep; any other by itself.
+ */
+static inline void oracle_classify_l3_tunnel(uint16_t ethertype,
+					     const uint8_t *pkt, size_t len,
+					     uint32_t types,
+					     uint32_t tunnel_types,
+					     struct oracle_input *in)
+{
+	const uint8_t *inner = NULL;
+	uint16_t inner_type;
+	size_t inner_len;
+
+	memset(in, 0, sizeof(*in));
+	if (tunnel_types)
+		inner = oracle_tunnel_inner(ethertype, pkt, len, tunnel_types,
+					    &inner_type, &inner_len);
+	if (inner) {
+		ethertype = inner_type;
+		pkt = inner;
+		len = inner_len;
+	}
+	if (ethertype == ORACLE_ETH_P_IP)
+		oracle_classify_ipv4(pkt, len, types, in);
+	else if (ethertype == ORACLE_ETH_P_IPV6)
+		oracle_classify_ipv6(pkt, len, types, in);
+}
+
 /**
  * oracle_classify_l3() - hash input of a packet without link-layer header
  * @ethertype: the protocol of the packet (host order ETH_P_ value)
@@ -341,11 +578,31 @@ static inline void oracle_classify_l3(uint16_t ethertype, const uint8_t *pkt,
 				      size_t len, uint32_t types,
 				      struct oracle_input *in)
 {
+	oracle_classify_l3_tunnel(ethertype, pkt, len, types, 0, in);
+}
+
+/**
+ * oracle_classify_eth_tunnel() - hash input of an Ethernet frame,
+ *                                encapsulations included
+ * @frame: the frame, VLAN tags included
+ * @len: bytes of @frame
+ * @types: enabled VIRTIO_NET_RSS_HASH_TYPE_ flags
+ * @tunnel_types: enabled VIRTIO_NET_HASH_TUNNEL_TYPE_ flags
+ * @in: the result; in->len is 0 when the frame has no hash
+ */
+static inline void oracle_classify_eth_tunnel(const uint8_t *frame,
+					      size_t len, uint32_t types,
+					      uint32_t tunnel_types,
+					      struct oracle_input *in)
+{
+	uint16_t proto;
+	size_t off;
+
 	memset(in, 0, sizeof(*in));
-	if (ethertype == ORACLE_ETH_P_IP)
-		oracle_classify_ipv4(pkt, len, types, in);
-	else if (ethertype == ORACLE_ETH_P_IPV6)
-		oracle_classify_ipv6(pkt, len, types, in);
+	proto = oracle_eth_type(frame, len, &off);
+	if (proto && off <= len)
+		oracle_classify_l3_tunnel(proto, frame + off, len - off, types,
+					  tunnel_types, in);
 }
 
 /**
@@ -358,21 +615,7 @@ static inline void oracle_classify_l3(uint16_t ethertype, const uint8_t *pkt,
 static inline void oracle_classify_eth(const uint8_t *frame, size_t len,
 				       uint32_t types, struct oracle_input *in)
 {
-	size_t off = 14;
-	uint16_t proto;
-	int depth = 0;
-
-	memset(in, 0, sizeof(*in));
-	if (len < off)
-		return;
-	proto = oracle_get_be16(frame + 12);
-	while (proto == ORACLE_ETH_P_8021Q || proto == ORACLE_ETH_P_8021AD) {
-		if (depth++ == ORACLE_VLAN_MAX_DEPTH || len - off < 4)
-			return;
-		proto = oracle_get_be16(frame + off + 2);
-		off += 4;
-	}
-	oracle_classify_l3(proto, frame + off, len - off, types, in);
+	oracle_classify_eth_tunnel(frame, len, types, 0, in);
 }
 
 /**

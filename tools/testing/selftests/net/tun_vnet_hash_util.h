@@ -72,7 +72,25 @@ enum frame_ext {
  * @outside: bytes at the end of the frame that the IP length field leaves
  *           out, as Ethernet padding of a short datagram would be
  * @seq: written in the payload, to tell frames apart
+ * @tunnel: an encapsulation to carry after the IP header (and the UDP
+ *          header with %ORACLE_NEXTHDR_UDP) instead of a payload, or NULL
  */
+struct frame_spec;
+
+/**
+ * struct frame_tunnel - an encapsulated packet for frame_build()
+ * @hdr: the encapsulation header (VXLAN, GENEVE, GRE ...), may be empty
+ * @hdr_len: bytes of @hdr
+ * @inner: the inner packet
+ * @inner_eth: the inner packet is its Ethernet frame; else its IP packet
+ */
+struct frame_tunnel {
+	uint8_t hdr[32];
+	size_t hdr_len;
+	const struct frame_spec *inner;
+	bool inner_eth;
+};
+
 struct frame_spec {
 	uint16_t tpid[2];
 	uint16_t ethertype;
@@ -91,6 +109,7 @@ struct frame_spec {
 	uint8_t rh2[16];
 	uint8_t outside;
 	uint32_t seq;
+	const struct frame_tunnel *tunnel;
 };
 
 /**
@@ -99,12 +118,18 @@ struct frame_spec {
  * @len: bytes of @data
  * @l3_off: offset of the network header in @data
  * @l3_proto: ethertype of the network header, host order
+ * @tunnel_off: offset of the UDP or encapsulation header of a tunnel, 0
+ * @encap_off: offset of the encapsulation header of a tunnel, 0
+ * @inner_off: offset of the inner packet of a tunnel, 0
  */
 struct frame {
 	uint8_t data[FRAME_MAX];
 	size_t len;
 	size_t l3_off;
 	uint16_t l3_proto;
+	size_t tunnel_off;
+	size_t encap_off;
+	size_t inner_off;
 };
 
 static inline uint8_t *frame_put(struct frame *f, size_t len)
@@ -226,6 +251,35 @@ static inline void frame_put_ext(struct frame *f, const struct frame_spec *s,
 	}
 }
 
+static inline void frame_build(struct frame *f, const struct frame_spec *s);
+
+/* The UDP header of a tunnel, when it has one, its header and its inner
+ * packet, with its own sequence number.
+ */
+static inline void frame_put_tunnel(struct frame *f, const struct frame_spec *s)
+{
+	const struct frame_tunnel *t = s->tunnel;
+	size_t udp = f->len, skip;
+	struct frame inner;
+
+	if (s->l4proto == ORACLE_NEXTHDR_UDP) {
+		uint8_t *p = frame_put(f, 8);
+
+		frame_put_be16(p, s->sport);
+		frame_put_be16(p + 2, s->dport);
+	}
+	f->encap_off = f->len;
+	memcpy(frame_put(f, t->hdr_len), t->hdr, t->hdr_len);
+	frame_build(&inner, t->inner);
+	f->tunnel_off = udp;
+	f->inner_off = f->len;
+	skip = t->inner_eth ? 0 : inner.l3_off;
+	memcpy(frame_put(f, inner.len - skip), inner.data + skip,
+	       inner.len - skip);
+	if (s->l4proto == ORACLE_NEXTHDR_UDP)
+		frame_put_be16(f->data + udp + 4, f->len - udp);
+}
+
 /* Transport header, or @l4_len bytes of it, then the payload. */
 static inline void frame_put_l4(struct frame *f, const struct frame_spec *s)
 {
@@ -233,6 +287,10 @@ static inline void frame_put_l4(struct frame *f, const struct frame_spec *s)
 	uint8_t hdr[20] = {};
 	uint8_t *p;
 
+	if (s->tunnel) {
+		frame_put_tunnel(f, s);
+		return;
+	}
 	frame_put_be16(hdr, s->sport);
 	frame_put_be16(hdr + 2, s->dport);
 	if (s->l4proto == ORACLE_NEXTHDR_TCP) {
@@ -267,6 +325,9 @@ static inline void frame_build(struct frame *f, const struct frame_spec *s)
 	int i;
 
 	f->len = 0;
+	f->tunnel_off = 0;
+	f->encap_off = 0;
+	f->inner_off = 0;
 	eth = frame_put(f, ETH_HLEN);
 	memcpy(eth, dst_mac, ETH_ALEN);
 	memcpy(eth + ETH_ALEN, src_mac, ETH_ALEN);
@@ -401,6 +462,87 @@ static inline void flow_spec_random(struct frame_spec *s, enum flow_kind kind,
 }
 
 /**
+ * struct tunnel_kind - an encapsulation of the tests, and its outer header
+ * @name: what it is
+ * @outer_ipv6: the outer header is IPv6
+ * @proto: the outer IP protocol
+ * @dport: the UDP destination port, with %ORACLE_NEXTHDR_UDP
+ * @t: the encapsulation header, and whether the inner packet is a frame
+ * @inner_ipv6: the header says the inner packet is IPv6
+ */
+struct tunnel_kind {
+	const char *name;
+	bool outer_ipv6;
+	uint8_t proto;
+	uint16_t dport;
+	struct frame_tunnel t;
+	bool inner_ipv6;
+};
+
+#define VXLAN_HDR	{ 0x08, 0, 0, 0, 0, 0, 0x2a, 0 }, 8
+#define GRE_HDR(hi, lo)	{ 0, 0, hi, lo }, 4
+#define GRE_KEY_HDR(hi, lo)	{ 0x20, 0, hi, lo, 0, 0, 0x2a, 0 }, 8
+
+/* One of each type, and some that are not one for this project */
+static const struct tunnel_kind tunnel_kinds[] = {
+	{ "vxlan", false, ORACLE_NEXTHDR_UDP, 4789,
+	  { VXLAN_HDR, NULL, true } },
+	{ "vxlan-gpe-ipv4", false, ORACLE_NEXTHDR_UDP, 4790,
+	  { { 0x0c, 0, 0, 1, 0, 0, 0x2a, 0 }, 8, NULL, false } },
+	{ "vxlan-gpe-eth", true, ORACLE_NEXTHDR_UDP, 4790,
+	  { { 0x0c, 0, 0, 3, 0, 0, 0x2a, 0 }, 8, NULL, true } },
+	{ "geneve-eth-option", false, ORACLE_NEXTHDR_UDP, 6081,
+	  { { 0x02, 0, 0x65, 0x58, 0, 0, 0x2a, 0,
+	      0x01, 0x02, 0x03, 0x01, 0xa5, 0xa5, 0xa5, 0xa5 }, 16, NULL,
+	    true } },
+	{ "geneve-ipv6", true, ORACLE_NEXTHDR_UDP, 6081,
+	  { { 0, 0, 0x86, 0xdd, 0, 0, 0x2a, 0 }, 8, NULL, false }, true },
+	{ "gre-udp", false, ORACLE_NEXTHDR_UDP, 4754,
+	  { GRE_HDR(0x08, 0x00), NULL, false } },
+	{ "gre", false, ORACLE_IPPROTO_GRE, 0,
+	  { GRE_HDR(0x08, 0x00), NULL, false } },
+	{ "gre-key-ipv6", false, ORACLE_IPPROTO_GRE, 0,
+	  { GRE_KEY_HDR(0x86, 0xdd), NULL, false }, true },
+	{ "nvgre", false, ORACLE_IPPROTO_GRE, 0,
+	  { GRE_KEY_HDR(0x65, 0x58), NULL, true } },
+	{ "gre-over-ipv6", true, ORACLE_IPPROTO_GRE, 0,
+	  { GRE_HDR(0x08, 0x00), NULL, false } },
+	{ "ipip", false, ORACLE_IPPROTO_IPIP, 0, { {}, 0, NULL, false } },
+	{ "ip6ip6", true, ORACLE_IPPROTO_IPV6, 0, { {}, 0, NULL, false },
+	  true },
+	{ "sit-6in4", false, ORACLE_IPPROTO_IPV6, 0, { {}, 0, NULL, false },
+	  true },
+	/* Not encapsulated for this project: hashed on the outer header */
+	{ "vxlan-port-8472", false, ORACLE_NEXTHDR_UDP, 8472,
+	  { VXLAN_HDR, NULL, true } },
+	{ "gre-version-1", false, ORACLE_IPPROTO_GRE, 0,
+	  { { 0x20, 1, 0x88, 0x0b, 0, 0, 0x2a, 0 }, 8, NULL, false } },
+	{ "gre-routing", true, ORACLE_IPPROTO_GRE, 0,
+	  { { 0x40, 0, 0x08, 0x00 }, 4, NULL, false } },
+};
+
+/**
+ * tunnel_spec() - the description of an encapsulated packet
+ * @outer: filled with a random outer flow of @k carrying @inner
+ * @t: the encapsulation, which @outer points to
+ * @k: the kind of encapsulation
+ * @inner: the inner packet
+ * @state: random state
+ */
+static inline void tunnel_spec(struct frame_spec *outer, struct frame_tunnel *t,
+			       const struct tunnel_kind *k,
+			       const struct frame_spec *inner,
+			       uint32_t *state)
+{
+	flow_spec_random(outer, k->outer_ipv6 ? FLOW_UDP6 : FLOW_UDP4, state);
+	outer->l4proto = k->proto;
+	outer->dport = k->dport;
+	*t = k->t;
+	t->inner = inner;
+	outer->tunnel = t;
+}
+
+/**
  * tun_open_queue() - open a queue of a tun/tap device
  * @ifname: name of the device, created if it does not exist; the name
  *          the kernel chose is written back
@@ -487,9 +629,36 @@ static inline int tun_vnet_hash_arg_sized(uint8_t *buf, size_t size,
 }
 
 /**
- * tun_vnet_hash_arg() - lay out a TUNSETVNETHASH argument
- * @buf: where to write it
- * @size: bytes of @buf
+ * tun_set_vnet_hash_hdr() - TUNSETVNETHASH of a header, a table and a key
+ * @fd: a queue of the device
+ * @hash: the header, of the current size
+ * @table: the indirection table (RSS only)
+ * @key: the key
+ *
+ * The argument is laid out by tun_vnet_hash_arg_sized().  Tables of up to
+ * 1024 entries and keys of up to 255 bytes fit, enough to try lengths
+ * beyond the capability.
+ *
+ * Return: 0 or -errno.
+ */
+static inline int tun_set_vnet_hash_hdr(int fd,
+					const struct tun_vnet_hash *hash,
+					const uint16_t *table,
+					const uint8_t *key)
+{
+	uint8_t buf[sizeof(struct tun_vnet_hash) + 2 * 1024 + 256];
+
+	if (hash->indirection_table_mask >= 1024 || hash->key_size > 256)
+		return -E2BIG;
+	if (tun_vnet_hash_arg_sized(buf, sizeof(buf), hash, sizeof(*hash),
+				    table, key) < 0)
+		return -E2BIG;
+	return ioctl(fd, TUNSETVNETHASH, buf) < 0 ? -errno : 0;
+}
+
+/**
+ * tun_set_vnet_hash() - TUNSETVNETHASH without tunnel types
+ * @fd: a queue of the device
  * @flags: TUN_VNET_HASH_* flags
  * @types: VIRTIO_NET_RSS_HASH_TYPE_* flags
  * @key: the key
@@ -498,13 +667,9 @@ static inline int tun_vnet_hash_arg_sized(uint8_t *buf, size_t size,
  * @table_mask: the indirection table mask; its length is @table_mask + 1
  * @unclassified_queue: queue of packets without a hash
  *
- * The argument of the current header size, laid out by
- * tun_vnet_hash_arg_sized().
- *
- * Return: the length of the argument, or -E2BIG if it does not fit.
+ * Return: 0 or -errno, see tun_set_vnet_hash_hdr().
  */
-static inline int tun_vnet_hash_arg(uint8_t *buf, size_t size,
-				    uint16_t flags, uint32_t types,
+static inline int tun_set_vnet_hash(int fd, uint16_t flags, uint32_t types,
 				    const uint8_t *key, uint16_t key_size,
 				    const uint16_t *table, uint16_t table_mask,
 				    uint16_t unclassified_queue)
@@ -517,40 +682,7 @@ static inline int tun_vnet_hash_arg(uint8_t *buf, size_t size,
 		.unclassified_queue = unclassified_queue,
 	};
 
-	return tun_vnet_hash_arg_sized(buf, size, &hash, sizeof(hash), table,
-				       key);
-}
-
-/**
- * tun_set_vnet_hash() - TUNSETVNETHASH
- * @fd: a queue of the device
- * @flags: TUN_VNET_HASH_* flags
- * @types: VIRTIO_NET_RSS_HASH_TYPE_* flags
- * @key: the key
- * @key_size: bytes of @key
- * @table: the indirection table (RSS only)
- * @table_mask: the indirection table mask; its length is @table_mask + 1
- * @unclassified_queue: queue of packets without a hash
- *
- * The argument is laid out by tun_vnet_hash_arg().  Tables of up to 1024
- * entries and keys of up to 255 bytes fit, enough to try lengths beyond
- * the capability.
- *
- * Return: 0 or -errno.
- */
-static inline int tun_set_vnet_hash(int fd, uint16_t flags, uint32_t types,
-				    const uint8_t *key, uint16_t key_size,
-				    const uint16_t *table, uint16_t table_mask,
-				    uint16_t unclassified_queue)
-{
-	uint8_t buf[sizeof(struct tun_vnet_hash) + 2 * 1024 + 256];
-
-	if (table_mask >= 1024 || key_size > 256)
-		return -E2BIG;
-	if (tun_vnet_hash_arg(buf, sizeof(buf), flags, types, key, key_size,
-			      table, table_mask, unclassified_queue) < 0)
-		return -E2BIG;
-	return ioctl(fd, TUNSETVNETHASH, buf) < 0 ? -errno : 0;
+	return tun_set_vnet_hash_hdr(fd, &hash, table, key);
 }
 
 /* Set @ifname up; turn IPv6 off first, so no solicitation pollutes it. */
