@@ -985,7 +985,7 @@ static int tun_vnet_hash_read_header(struct tun_vnet_hash *hash,
  * fields known here, -EFAULT when @arg cannot be read, -ENOMEM.
  */
 struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg,
-							 unsigned int size)
+							unsigned int size)
 {
 	struct tun_vnet_hash_config *config;
 	size_t table_length = 0, offset;

@@ -107,7 +107,7 @@ unsigned int tun_vnet_hash_ioctl_cmd(unsigned int cmd, unsigned int *size);
 void tun_vnet_hash_get_cap(struct tun_vnet_hash_cap *cap);
 int tun_vnet_hash_get_cap_user(void __user *argp, unsigned int size);
 struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg,
-							 unsigned int size);
+							unsigned int size);
 void tun_vnet_hash_config_free(struct tun_vnet_hash_config *config);
 
 #if IS_ENABLED(CONFIG_KUNIT)

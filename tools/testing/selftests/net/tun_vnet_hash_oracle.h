@@ -172,6 +172,17 @@ static inline void oracle_set_input(struct oracle_input *in, uint16_t report,
 	in->report = report;
 }
 
+/* The IPv6 extension headers of the walk */
+static inline bool oracle_ext_hdr(uint8_t nexthdr)
+{
+	return nexthdr == ORACLE_NEXTHDR_HOP ||
+	       nexthdr == ORACLE_NEXTHDR_ROUTING ||
+	       nexthdr == ORACLE_NEXTHDR_FRAGMENT ||
+	       nexthdr == ORACLE_NEXTHDR_DEST ||
+	       nexthdr == ORACLE_NEXTHDR_AUTH ||
+	       nexthdr == ORACLE_NEXTHDR_MOBILITY;
+}
+
 static inline bool oracle_type_enabled(uint32_t types, uint16_t report)
 {
 	return types & (1u << (report - 1));
@@ -261,12 +272,7 @@ static inline void oracle_classify_ipv6(const uint8_t *ip, size_t len,
 			}
 			break;
 		}
-		if (nexthdr != ORACLE_NEXTHDR_HOP &&
-		    nexthdr != ORACLE_NEXTHDR_ROUTING &&
-		    nexthdr != ORACLE_NEXTHDR_FRAGMENT &&
-		    nexthdr != ORACLE_NEXTHDR_DEST &&
-		    nexthdr != ORACLE_NEXTHDR_AUTH &&
-		    nexthdr != ORACLE_NEXTHDR_MOBILITY)
+		if (!oracle_ext_hdr(nexthdr))
 			break;	/* ESP, No Next Header, anything else */
 		if (walked == ORACLE_MAX_EXT_HDRS || len - off < 2)
 			break;
@@ -432,12 +438,7 @@ static inline const uint8_t *oracle_tunnel_inner(uint16_t ethertype,
 		ipv6 = true;
 		proto = ip[6];
 		off = 40;
-		for (walked = 0; proto == ORACLE_NEXTHDR_HOP ||
-				 proto == ORACLE_NEXTHDR_ROUTING ||
-				 proto == ORACLE_NEXTHDR_FRAGMENT ||
-				 proto == ORACLE_NEXTHDR_DEST ||
-				 proto == ORACLE_NEXTHDR_AUTH ||
-				 proto == ORACLE_NEXTHDR_MOBILITY; walked++) {
+		for (walked = 0; oracle_ext_hdr(proto); walked++) {
 			if (proto == ORACLE_NEXTHDR_FRAGMENT ||
 			    walked == ORACLE_MAX_EXT_HDRS || len - off < 2)
 				return NULL;

@@ -52,6 +52,22 @@ enum frame_ext {
 	FRAME_EXT_NONE,		/* No Next Header: ends the chain */
 };
 
+struct frame_spec;
+
+/**
+ * struct frame_tunnel - an encapsulated packet for frame_build()
+ * @hdr: the encapsulation header (VXLAN, GENEVE, GRE ...), may be empty
+ * @hdr_len: bytes of @hdr
+ * @inner: the inner packet
+ * @inner_eth: the inner packet is its Ethernet frame; else its IP packet
+ */
+struct frame_tunnel {
+	uint8_t hdr[32];
+	size_t hdr_len;
+	const struct frame_spec *inner;
+	bool inner_eth;
+};
+
 /**
  * struct frame_spec - description of a test frame
  * @tpid: VLAN tags in the frame, outermost first, 0 for none
@@ -75,22 +91,6 @@ enum frame_ext {
  * @tunnel: an encapsulation to carry after the IP header (and the UDP
  *          header with %ORACLE_NEXTHDR_UDP) instead of a payload, or NULL
  */
-struct frame_spec;
-
-/**
- * struct frame_tunnel - an encapsulated packet for frame_build()
- * @hdr: the encapsulation header (VXLAN, GENEVE, GRE ...), may be empty
- * @hdr_len: bytes of @hdr
- * @inner: the inner packet
- * @inner_eth: the inner packet is its Ethernet frame; else its IP packet
- */
-struct frame_tunnel {
-	uint8_t hdr[32];
-	size_t hdr_len;
-	const struct frame_spec *inner;
-	bool inner_eth;
-};
-
 struct frame_spec {
 	uint16_t tpid[2];
 	uint16_t ethertype;
@@ -479,14 +479,10 @@ struct tunnel_kind {
 	bool inner_ipv6;
 };
 
-#define VXLAN_HDR	{ 0x08, 0, 0, 0, 0, 0, 0x2a, 0 }, 8
-#define GRE_HDR(hi, lo)	{ 0, 0, hi, lo }, 4
-#define GRE_KEY_HDR(hi, lo)	{ 0x20, 0, hi, lo, 0, 0, 0x2a, 0 }, 8
-
 /* One of each type, and some that are not one for this project */
 static const struct tunnel_kind tunnel_kinds[] = {
 	{ "vxlan", false, ORACLE_NEXTHDR_UDP, 4789,
-	  { VXLAN_HDR, NULL, true } },
+	  { { 0x08, 0, 0, 0, 0, 0, 0x2a, 0 }, 8, NULL, true } },
 	{ "vxlan-gpe-ipv4", false, ORACLE_NEXTHDR_UDP, 4790,
 	  { { 0x0c, 0, 0, 1, 0, 0, 0x2a, 0 }, 8, NULL, false } },
 	{ "vxlan-gpe-eth", true, ORACLE_NEXTHDR_UDP, 4790,
@@ -498,15 +494,17 @@ static const struct tunnel_kind tunnel_kinds[] = {
 	{ "geneve-ipv6", true, ORACLE_NEXTHDR_UDP, 6081,
 	  { { 0, 0, 0x86, 0xdd, 0, 0, 0x2a, 0 }, 8, NULL, false }, true },
 	{ "gre-udp", false, ORACLE_NEXTHDR_UDP, 4754,
-	  { GRE_HDR(0x08, 0x00), NULL, false } },
+	  { { 0, 0, 0x08, 0x00 }, 4, NULL, false } },
 	{ "gre", false, ORACLE_IPPROTO_GRE, 0,
-	  { GRE_HDR(0x08, 0x00), NULL, false } },
+	  { { 0, 0, 0x08, 0x00 }, 4, NULL, false } },
 	{ "gre-key-ipv6", false, ORACLE_IPPROTO_GRE, 0,
-	  { GRE_KEY_HDR(0x86, 0xdd), NULL, false }, true },
+	  { { 0x20, 0, 0x86, 0xdd, 0, 0, 0x2a, 0 }, 8, NULL,
+	    false }, true },
 	{ "nvgre", false, ORACLE_IPPROTO_GRE, 0,
-	  { GRE_KEY_HDR(0x65, 0x58), NULL, true } },
+	  { { 0x20, 0, 0x65, 0x58, 0, 0, 0x2a, 0 }, 8, NULL,
+	    true } },
 	{ "gre-over-ipv6", true, ORACLE_IPPROTO_GRE, 0,
-	  { GRE_HDR(0x08, 0x00), NULL, false } },
+	  { { 0, 0, 0x08, 0x00 }, 4, NULL, false } },
 	{ "ipip", false, ORACLE_IPPROTO_IPIP, 0, { {}, 0, NULL, false } },
 	{ "ip6ip6", true, ORACLE_IPPROTO_IPV6, 0, { {}, 0, NULL, false },
 	  true },
@@ -514,7 +512,7 @@ static const struct tunnel_kind tunnel_kinds[] = {
 	  true },
 	/* Not encapsulated for this project: hashed on the outer header */
 	{ "vxlan-port-8472", false, ORACLE_NEXTHDR_UDP, 8472,
-	  { VXLAN_HDR, NULL, true } },
+	  { { 0x08, 0, 0, 0, 0, 0, 0x2a, 0 }, 8, NULL, true } },
 	{ "gre-version-1", false, ORACLE_IPPROTO_GRE, 0,
 	  { { 0x20, 1, 0x88, 0x0b, 0, 0, 0x2a, 0 }, 8, NULL, false } },
 	{ "gre-routing", true, ORACLE_IPPROTO_GRE, 0,
