@@ -18,8 +18,9 @@ import sys
 
 import tun_bench_ctl
 
-MODES = ["single", "automq", "rss", "rss_report", "report", "ebpf"]
-KINDS = ["tcp4", "tcp6", "tcp6-hao-rh2"]
+MODES = ["single", "automq", "rss", "rss_report", "report", "ebpf",
+         "rss_tunnel"]
+KINDS = ["tcp4", "tcp6", "tcp6-hao-rh2", "vxlan-tcp4"]
 
 
 def main():

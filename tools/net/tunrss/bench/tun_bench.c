@@ -14,13 +14,15 @@
  *   rss         TUNSETVNETHASH with TUN_VNET_HASH_RSS
  *   rss_report  TUNSETVNETHASH with TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT
  *   report      TUNSETVNETHASH with TUN_VNET_HASH_REPORT (automq steers)
+ *   rss_tunnel  rss, with the inner-header hash of all nine tunnel types
  *   ebpf        the steering program of BPF_OBJECT (TUNSETSTEERINGEBPF)
  *   drain       empty the queues, keep the mode; the answer lists the
  *               packets read from each queue
  *
  *   insn KIND FLOWS ROUNDS
  *               for make bench-insn: FLOWS frames of KIND (a flow kind of
- *               tun_vnet_hash_util.h: tcp4, tcp6, tcp6-hao-rh2, ...) sent
+ *               tun_vnet_hash_util.h: tcp4, tcp6, tcp6-hao-rh2, ...; or
+ *               vxlan-tcp4, tcp4 flows in VXLAN over IPv4) sent
  *               through an AF_PACKET socket, so through dev_queue_xmit()
  *               as the host's stack sends (insn_bench.py removes the
  *               qdisc), in ROUNDS rounds of two windows, the first
@@ -102,6 +104,20 @@ static int set_steering(int fd)
 	return ioctl(fds[0], TUNSETSTEERINGEBPF, &fd) < 0 ? -errno : 0;
 }
 
+/* RSS, all nine hash types and all nine tunnel types */
+static int set_rss_tunnel(const uint16_t *table)
+{
+	struct tun_vnet_hash hash = {
+		.flags = TUN_VNET_HASH_RSS,
+		.key_size = sizeof(bench_key),
+		.types = 0x1ff,
+		.indirection_table_mask = BENCH_TABLE_LEN - 1,
+		.tunnel_types = 0x1ff,
+	};
+
+	return tun_set_vnet_hash_hdr(fds[0], &hash, table, bench_key);
+}
+
 static int set_mode(const char *mode)
 {
 	uint16_t table[BENCH_TABLE_LEN];
@@ -139,6 +155,8 @@ static int set_mode(const char *mode)
 		return tun_set_vnet_hash(fds[0], TUN_VNET_HASH_REPORT, 0x1ff,
 					 bench_key, sizeof(bench_key), table,
 					 0, 0);
+	else if (!strcmp(mode, "rss_tunnel"))
+		return set_rss_tunnel(table);
 	else
 		return -EINVAL;
 
@@ -187,21 +205,29 @@ static int insn_run(const char *args, int *windows)
 		.sll_ifindex = ifindex,
 	};
 	int nflows, rounds, kind, sock, err = 0, i;
+	struct frame_spec spec, inner;
 	uint32_t state = 0x1234567;
-	struct frame_spec spec;
+	struct frame_tunnel t;
+	bool vxlan;
 	char name[32];
 
 	if (sscanf(args, "%31s %d %d", name, &nflows, &rounds) != 3 ||
 	    nflows < 1 || nflows > INSN_FLOWS_MAX || rounds < 1)
 		return -EINVAL;
+	vxlan = !strcmp(name, "vxlan-tcp4");
 	for (kind = 0; kind < FLOW_KINDS; kind++)
-		if (!strcmp(name, flow_kind_names[kind]))
+		if (!strcmp(vxlan ? "tcp4" : name, flow_kind_names[kind]))
 			break;
 	if (kind == FLOW_KINDS)
 		return -EINVAL;
 
 	for (i = 0; i < nflows; i++) {
 		flow_spec_random(&spec, kind, &state);
+		if (vxlan) {
+			inner = spec;
+			tunnel_spec(&spec, &t, &tunnel_kinds[0], &inner,
+				    &state);
+		}
 		frame_build(&insn_frames[i], &spec);
 		insn_iov[i].iov_base = insn_frames[i].data;
 		insn_iov[i].iov_len = insn_frames[i].len;
