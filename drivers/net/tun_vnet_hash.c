@@ -28,6 +28,7 @@
 #include <linux/slab.h>
 #include <linux/udp.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 
@@ -823,21 +824,82 @@ u16 tun_vnet_hash_select_queue(const struct tun_vnet_hash_config *config,
 			       unsigned int numqueues)
 {
 	struct tun_vnet_hash_report report;
-	u16 queue;
 
 	if (!numqueues)
 		return 0;
 
 	tun_vnet_hash_compute(config, skb, eth, &report);
-	if (report.type == VIRTIO_NET_HASH_REPORT_NONE)
+	return tun_vnet_hash_report_queue(config, &report, numqueues);
+}
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_select_queue, TUN_VNET_HASH);
+
+/**
+ * tun_vnet_hash_report_queue - pick the queue of a hash already computed
+ * @config: the configuration that computed @report, with %TUN_VNET_HASH_RSS
+ * @report: the hash of the packet, from tun_vnet_hash_compute()
+ * @numqueues: number of queues attached now
+ *
+ * For a driver that reports the hash it steered by (tap), so that it
+ * computes it once.
+ *
+ * Return: as tun_vnet_hash_select_queue().
+ */
+u16 tun_vnet_hash_report_queue(const struct tun_vnet_hash_config *config,
+			       const struct tun_vnet_hash_report *report,
+			       unsigned int numqueues)
+{
+	u16 queue;
+
+	if (!numqueues)
+		return 0;
+
+	if (report->type == VIRTIO_NET_HASH_REPORT_NONE)
 		queue = config->unclassified_queue;
 	else
-		queue = config->indirection_table[report.value &
+		queue = config->indirection_table[report->value &
 						  config->indirection_table_mask];
 
 	return queue % numqueues;
 }
-EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_select_queue, TUN_VNET_HASH);
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_report_queue, TUN_VNET_HASH);
+
+/**
+ * tun_vnet_hash_put_vnet_hdr - write a whole vnet header to a reader
+ * @vnet_hdr_sz: the reader's vnet header size, at least
+ *               sizeof(struct virtio_net_hdr)
+ * @iter: where to write it
+ * @gso: the GSO and checksum fields
+ * @report: the hash to report, or NULL for none
+ *
+ * The hash fields are written when @vnet_hdr_sz holds them; every byte
+ * the driver has no value for is zero, never what the reader's buffer
+ * held before.
+ *
+ * Return: 0, or -EFAULT when @iter is too short or faults.
+ */
+int tun_vnet_hash_put_vnet_hdr(size_t vnet_hdr_sz, struct iov_iter *iter,
+			       const struct virtio_net_hdr *gso,
+			       const struct tun_vnet_hash_report *report)
+{
+	struct virtio_net_hdr_v1_hash hdr = {};
+	size_t len = min_t(size_t, vnet_hdr_sz, sizeof(hdr));
+
+	BUILD_BUG_ON(sizeof(*gso) > sizeof(hdr.hdr));
+	memcpy(&hdr.hdr, gso, sizeof(*gso));
+	if (report && len == sizeof(hdr)) {
+		hdr.hash_value = cpu_to_le32(report->value);
+		hdr.hash_report = cpu_to_le16(report->type);
+	}
+
+	if (copy_to_iter(&hdr, len, iter) != len)
+		return -EFAULT;
+	if (vnet_hdr_sz > len &&
+	    iov_iter_zero(vnet_hdr_sz - len, iter) != vnet_hdr_sz - len)
+		return -EFAULT;
+
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_put_vnet_hdr, TUN_VNET_HASH);
 
 /* The newest sizes are those of the structures */
 static_assert(sizeof(struct tun_vnet_hash_cap) == TUN_VNET_HASH_CAP_SIZE_VER1);

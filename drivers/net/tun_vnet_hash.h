@@ -20,6 +20,7 @@
 
 struct ethtool_rxfh_fields;
 struct ethtool_rxfh_param;
+struct iov_iter;
 struct sk_buff;
 
 /* Longest indirection table; also the spec minimum (128) rounded up. */
@@ -123,6 +124,12 @@ void tun_vnet_hash_compute_data(const struct tun_vnet_hash_config *config,
 u16 tun_vnet_hash_select_queue(const struct tun_vnet_hash_config *config,
 			       const struct sk_buff *skb, bool eth,
 			       unsigned int numqueues);
+u16 tun_vnet_hash_report_queue(const struct tun_vnet_hash_config *config,
+			       const struct tun_vnet_hash_report *report,
+			       unsigned int numqueues);
+int tun_vnet_hash_put_vnet_hdr(size_t vnet_hdr_sz, struct iov_iter *iter,
+			       const struct virtio_net_hdr *gso,
+			       const struct tun_vnet_hash_report *report);
 
 u32 tun_vnet_hash_indir_size(const struct tun_vnet_hash_config *config);
 u32 tun_vnet_hash_key_size(const struct tun_vnet_hash_config *config);
