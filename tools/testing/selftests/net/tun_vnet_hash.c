@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/bpf.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
@@ -243,6 +246,7 @@ struct device {
 	int hdr_sz;	/* vnet header size, 0 without IFF_VNET_HDR */
 	int sock;	/* AF_PACKET, to inject */
 	uint32_t seq;
+	bool ipvtap;	/* delivers by the destination IP address */
 };
 
 static int device_create(struct device *dev, const char *name, int flags,
@@ -320,6 +324,22 @@ static int device_configure(struct device *dev, int fd,
 }
 
 /*
+ * ipvlan hands a frame to the ipvtap device by its destination address:
+ * only IP frames, with at most one VLAN tag (the one the lower device
+ * takes out of the frame), reach it.  Address them to the device.
+ */
+static bool vtap_ip_frame(struct frame_spec *s)
+{
+	if (s->tpid[1])
+		return false;
+	if (s->ethertype == ETH_P_IP)
+		return inet_pton(AF_INET, VTAP_ADDR4, s->daddr) == 1;
+	if (s->ethertype == ETH_P_IPV6)
+		return inet_pton(AF_INET6, VTAP_ADDR6, s->daddr) == 1;
+	return false;
+}
+
+/*
  * Send one frame and check where and how it comes out.  @queues holds the
  * descriptors of the attached queues in queue index order; @want_queue is
  * the index the frame must reach, -1 to compute it from the configuration
@@ -340,6 +360,8 @@ static int check_frame(struct __test_metadata *_metadata, struct device *dev,
 	bool reported;
 	struct frame f;
 
+	if (dev->ipvtap && !vtap_ip_frame(s))
+		return -1;
 	s->seq = ++dev->seq;
 	frame_build(&f, s);
 	want = tun ? f.data + f.l3_off : f.data;
@@ -2060,6 +2082,363 @@ TEST_F(vnet_hash_ctl, ethtool)
 	snprintf(cmd, sizeof(cmd), "ethtool -X %s equal 2 2>&1",
 		 self->dev.ifname);
 	EXPECT_NE(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
+}
+
+/*
+ * macvtap and ipvtap (drivers/net/tap.c): the same contract on the
+ * /dev/tapN queues of a device over a veth pair.  Frames are injected at
+ * the veth peer (the device's ifindex in struct device) and read from the
+ * queues; the configuration is set through any of them.
+ */
+static int vtap_add_queue(struct device *dev)
+{
+	int fd;
+
+	if (dev->nq == TUN_MAX_QUEUES)
+		return -ENOSPC;
+	fd = vtap_open_queue(dev->hdr_sz);
+	if (fd >= 0)
+		dev->fds[dev->nq++] = fd;
+	return fd;
+}
+
+/* A macvtap or an ipvtap with @nq queues of @hdr_sz vnet header bytes. */
+static int vtap_create(struct device *dev, bool ipvtap, int nq, int hdr_sz)
+{
+	int i, err;
+
+	memset(dev, 0, sizeof(*dev));
+	snprintf(dev->ifname, IFNAMSIZ, "%s", VTAP_NAME);
+	dev->flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	dev->hdr_sz = hdr_sz;
+	dev->ipvtap = ipvtap;
+	err = vtap_link_create(ipvtap);
+	for (i = 0; !err && i < nq; i++) {
+		err = vtap_add_queue(dev);
+		if (err > 0)
+			err = 0;
+	}
+	if (err)
+		return err;
+	dev->ifindex = if_nametoindex(VTAP_PEER);
+	if (!dev->ifindex)
+		return -errno;
+	dev->sock = packet_socket(SOCK_RAW);
+	return dev->sock < 0 ? dev->sock : 0;
+}
+
+static void vtap_delete(struct device *dev)
+{
+	device_close(dev);
+	vtap_link_delete();
+}
+
+FIXTURE(vtap)
+{
+	struct device dev;
+	uint16_t table[TABLE_MAX];
+	struct expect e;
+	uint32_t state;
+};
+
+FIXTURE_VARIANT(vtap)
+{
+	bool ipvtap;
+	int queues;
+	int hdr_sz;
+	uint16_t flags;
+};
+
+FIXTURE_VARIANT_ADD(vtap, macvtap_rss_report_hdr20) {
+	.queues = QUEUES, .hdr_sz = 20, .flags = RSS | REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vtap, macvtap_rss_report_hdr24) {
+	.queues = QUEUES, .hdr_sz = 24, .flags = RSS | REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vtap, macvtap_rss_report_hdr12) {
+	.queues = QUEUES, .hdr_sz = 12, .flags = RSS | REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vtap, macvtap_report_hdr20) {
+	.queues = QUEUES, .hdr_sz = 20, .flags = REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vtap, macvtap_rss_hdr10) {
+	.queues = QUEUES, .hdr_sz = 10, .flags = RSS,
+};
+
+FIXTURE_VARIANT_ADD(vtap, macvtap_rss_hdr24) {
+	.queues = QUEUES, .hdr_sz = 24, .flags = RSS,
+};
+
+FIXTURE_VARIANT_ADD(vtap, macvtap_off_hdr24) {
+	.queues = QUEUES, .hdr_sz = 24, .flags = 0,
+};
+
+FIXTURE_VARIANT_ADD(vtap, macvtap_single_queue_report_hdr20) {
+	.queues = 1, .hdr_sz = 20, .flags = REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vtap, macvtap_single_queue_rss_report_hdr24) {
+	.queues = 1, .hdr_sz = 24, .flags = RSS | REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vtap, ipvtap_rss_report_hdr20) {
+	.ipvtap = true, .queues = QUEUES, .hdr_sz = 20, .flags = RSS | REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vtap, ipvtap_report_hdr24) {
+	.ipvtap = true, .queues = QUEUES, .hdr_sz = 24, .flags = REPORT,
+};
+
+FIXTURE_VARIANT_ADD(vtap, ipvtap_rss_hdr12) {
+	.ipvtap = true, .queues = QUEUES, .hdr_sz = 12, .flags = RSS,
+};
+
+FIXTURE_VARIANT_ADD(vtap, ipvtap_single_queue_report_hdr20) {
+	.ipvtap = true, .queues = 1, .hdr_sz = 20, .flags = REPORT,
+};
+
+FIXTURE_SETUP(vtap)
+{
+	int i;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	if (vnet_hash_missing())
+		SKIP(return, "TUNGETVNETHASHCAP not supported");
+	ASSERT_EQ(0, vtap_create(&self->dev, variant->ipvtap, variant->queues,
+				 variant->hdr_sz));
+	for (i = 0; i < TABLE_MAX; i++)
+		self->table[i] = (i * 5 + 3) % 8;
+	self->state = 0x7a9;
+	self->e.flags = variant->flags;
+	self->e.types = ALL;
+	self->e.key = oracle_ms_key;
+	self->e.key_size = sizeof(oracle_ms_key);
+	self->e.table = self->table;
+	self->e.mask = 127;
+	self->e.unclassified_queue = 6;
+}
+
+FIXTURE_TEARDOWN(vtap)
+{
+	vtap_delete(&self->dev);
+}
+
+TEST_F(vtap, cap)
+{
+	struct tun_vnet_hash_cap cap, tun_cap;
+
+	ASSERT_EQ(0, vnet_hash_probe(&tun_cap));
+	memset(&cap, 0xff, sizeof(cap));
+	ASSERT_EQ(0, ioctl(self->dev.fds[0], TUNGETVNETHASHCAP, &cap));
+	EXPECT_EQ(0, memcmp(&cap, &tun_cap, sizeof(cap)));
+	EXPECT_EQ(-1, ioctl(self->dev.fds[0], TUNGETVNETHASHCAP, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(vtap, ipv4)
+{
+	run_cases(_metadata, &self->dev, &self->e, ipv4_cases,
+		  ARRAY_SIZE(ipv4_cases));
+}
+
+TEST_F(vtap, vlan)
+{
+	run_cases(_metadata, &self->dev, &self->e, vlan_cases,
+		  ARRAY_SIZE(vlan_cases));
+}
+
+TEST_F(vtap, ipv6)
+{
+	run_cases(_metadata, &self->dev, &self->e, ipv6_cases,
+		  ARRAY_SIZE(ipv6_cases));
+}
+
+TEST_F(vtap, ipv6_ext)
+{
+	run_cases(_metadata, &self->dev, &self->e, ipv6_ext_cases,
+		  ARRAY_SIZE(ipv6_ext_cases));
+}
+
+TEST_F(vtap, non_ip)
+{
+	if (variant->ipvtap)
+		SKIP(return, "ipvtap gets IP frames only");
+	run_cases(_metadata, &self->dev, &self->e, non_ip_cases,
+		  ARRAY_SIZE(non_ip_cases));
+}
+
+/* Random flows of every kind, from each queue: RSS reaches them all. */
+TEST_F(vtap, many_flows)
+{
+	int hits[TUN_MAX_QUEUES] = {};
+	struct frame_spec s;
+	int i, q;
+
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	for (i = 0; i < 96; i++) {
+		flow_spec_random(&s, i % FLOW_KINDS, &self->state);
+		q = check_frame(_metadata, &self->dev, self->dev.fds,
+				self->dev.nq, &self->e, &s, -1,
+				flow_kind_names[i % FLOW_KINDS]);
+		if (q >= 0)
+			hits[q]++;
+	}
+	if ((variant->flags & RSS) && variant->queues > 1)
+		for (q = 0; q < variant->queues; q++)
+			EXPECT_LT(0, hits[q]) TH_LOG("queue %d unused", q);
+}
+
+/* The configuration is the device's: the last queue sets it for all. */
+TEST_F(vtap, set_through_any_queue)
+{
+	struct expect off = self->e;
+
+	off.flags = 0;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &off));
+	ASSERT_EQ(0, device_configure(&self->dev,
+				      self->dev.fds[self->dev.nq - 1],
+				      &self->e));
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, self->dev.nq, 14, -1, "set on last");
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &off));
+	check_flows(_metadata, &self->dev, &off, &self->state,
+		    self->dev.fds, self->dev.nq, 7, -2, "off");
+}
+
+/* Invalid arguments are EINVAL and keep the old configuration. */
+TEST_F(vtap, invalid)
+{
+	EXPECT_EQ(-EINVAL, tun_set_vnet_hash(self->dev.fds[0], REPORT | 4, ALL,
+					     oracle_ms_key, 40, self->table,
+					     0, 0));
+	EXPECT_EQ(-EINVAL, tun_set_vnet_hash(self->dev.fds[0], REPORT, ALL,
+					     oracle_ms_key, 0, self->table,
+					     0, 0));
+	EXPECT_EQ(-EINVAL, tun_set_vnet_hash(self->dev.fds[0], RSS, ALL,
+					     oracle_ms_key, 40, self->table,
+					     126, 0));
+	EXPECT_EQ(-EFAULT, ioctl(self->dev.fds[0], TUNSETVNETHASH,
+				 (void *)8) < 0 ? -errno : 0);
+	if (!variant->flags)
+		return;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	EXPECT_EQ(-EINVAL, tun_set_vnet_hash(self->dev.fds[1 % self->dev.nq],
+					     0, ALL, oracle_ms_key, 0,
+					     self->table, 0, 0));
+	check_flows(_metadata, &self->dev, &self->e, &self->state,
+		    self->dev.fds, self->dev.nq, 7, -1, "kept");
+}
+
+/* @fd leaves the queues of tap, in order @qfd: the last takes its place. */
+static void vtap_order_remove(int *qfd, int *nq, int fd)
+{
+	int k;
+
+	for (k = 0; k < *nq && qfd[k] != fd; k++)
+		;
+	if (k < *nq)
+		qfd[k] = qfd[--*nq];
+}
+
+/*
+ * Queues detached and attached again, closed and opened, while another
+ * process sends frames; then RSS counts the queues in the order tap keeps
+ * them: a queue that goes away is replaced by the last one, a new one is
+ * last.
+ */
+TEST_F_TIMEOUT(vtap, queues_under_traffic, 120)
+{
+	int qfd[TUN_MAX_QUEUES], nq, i, fd, round, status, ready[2];
+	struct frame_spec s;
+	struct frame f;
+	pid_t child;
+	char c;
+
+	if (variant->queues < 2)
+		SKIP(return, "one queue");
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	nq = self->dev.nq;
+	memcpy(qfd, self->dev.fds, sizeof(qfd));
+
+	ASSERT_EQ(0, pipe(ready));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		uint32_t state = 99;
+
+		/* Its copies would keep closed queues open. */
+		for (i = 0; i < self->dev.nq; i++)
+			close(self->dev.fds[i]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (i = 0; ; i++) {
+			flow_spec_random(&s, i % FLOW_KINDS, &state);
+			if (self->dev.ipvtap && !vtap_ip_frame(&s))
+				continue;
+			frame_build(&f, &s);
+			packet_send(self->dev.sock, self->dev.ifindex, &f,
+				    false);
+		}
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	close(ready[0]);
+	close(ready[1]);
+	for (round = 0; round < 16; round++) {
+		fd = self->dev.fds[round % self->dev.nq];
+		EXPECT_EQ(0, tun_set_queue(fd, false));
+		vtap_order_remove(qfd, &nq, fd);
+		EXPECT_EQ(0, tun_set_queue(fd, true));
+		qfd[nq++] = fd;
+		/* Close the first queue opened, open a new one. */
+		fd = self->dev.fds[0];
+		close(fd);
+		vtap_order_remove(qfd, &nq, fd);
+		memmove(self->dev.fds, self->dev.fds + 1,
+			--self->dev.nq * sizeof(int));
+		fd = vtap_add_queue(&self->dev);
+		ASSERT_LE(0, fd);
+		qfd[nq++] = fd;
+	}
+	kill(child, SIGKILL);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	for (i = 0; i < self->dev.nq; i++)
+		while (read(self->dev.fds[i], f.data, sizeof(f.data)) > 0)
+			;
+
+	ASSERT_EQ(self->dev.nq, nq);
+	ASSERT_EQ(0, device_configure(&self->dev, qfd[nq - 1], &self->e));
+	check_flows(_metadata, &self->dev, &self->e, &self->state, qfd, nq,
+		    14, -1, "reopened");
+	fd = qfd[1];
+	ASSERT_EQ(0, tun_set_queue(fd, false));
+	vtap_order_remove(qfd, &nq, fd);
+	check_flows(_metadata, &self->dev, &self->e, &self->state, qfd, nq,
+		    14, -1, "detached");
+	ASSERT_EQ(0, tun_set_queue(fd, true));
+	qfd[nq++] = fd;
+	check_flows(_metadata, &self->dev, &self->e, &self->state, qfd, nq,
+		    14, -1, "attached");
+}
+
+/* Deleted with its queues open: EBADFD, the capability is still there. */
+TEST_F(vtap, deleted_device)
+{
+	struct tun_vnet_hash_cap cap;
+
+	if (variant->flags)
+		ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0],
+					      &self->e));
+	ASSERT_EQ(0, netdev_delete(if_nametoindex(VTAP_NAME)));
+	EXPECT_EQ(-EBADFD, device_configure(&self->dev, self->dev.fds[0],
+					    &self->e));
+	EXPECT_EQ(-EBADFD, device_configure(&self->dev,
+					    self->dev.fds[self->dev.nq - 1],
+					    &(struct expect){ .flags = 0 }));
+	EXPECT_EQ(0, ioctl(self->dev.fds[0], TUNGETVNETHASHCAP, &cap));
 }
 
 TEST_HARNESS_MAIN

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -746,6 +747,102 @@ static inline int netdev_delete(int ifindex)
 		err = -EPROTO;
 	close(fd);
 	return err;
+}
+
+/*
+ * macvtap and ipvtap: a device of either kind over a veth pair.  Frames
+ * sent at the veth peer reach its /dev/tapN queues: a macvtap's by its
+ * MAC address (frame_build()'s destination), an ipvtap's by its IP
+ * addresses, which vtap_link_create() gives it.
+ */
+#define VTAP_LOWER	"vhlower"
+#define VTAP_PEER	"vhpeer"
+#define VTAP_NAME	"vhvtap"
+#define VTAP_MAC	"02:00:00:00:00:02"
+#define VTAP_ADDR4	"161.142.100.80"
+#define VTAP_ADDR6	"3ffe:2501:200:3::1"
+
+/* Run an ip(8) command, its output discarded. */
+static inline int vtap_ip(const char *args)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "ip %s >/dev/null 2>&1", args);
+	return system(cmd) ? -ENODEV : 0;
+}
+
+/**
+ * vtap_link_create() - create VTAP_NAME over VTAP_LOWER, peer VTAP_PEER
+ * @ipvtap: an ipvtap in L2 mode, else a macvtap in bridge mode
+ *
+ * All three are up, with IPv6 off except on an ipvtap, which has
+ * VTAP_ADDR4 and VTAP_ADDR6.
+ *
+ * Return: 0 or -errno.
+ */
+static inline int vtap_link_create(bool ipvtap)
+{
+	char path[128];
+	int fd, err;
+
+	err = vtap_ip("link add " VTAP_LOWER " type veth peer name " VTAP_PEER);
+	if (!err && ipvtap)
+		err = vtap_ip("link set " VTAP_LOWER " address " VTAP_MAC);
+	if (!err)
+		err = vtap_ip(ipvtap ?
+			      "link add link " VTAP_LOWER " name " VTAP_NAME
+			      " type ipvtap mode l2" :
+			      "link add link " VTAP_LOWER " name " VTAP_NAME
+			      " address " VTAP_MAC " type macvtap mode bridge");
+	if (!err)
+		err = netdev_set_up(VTAP_PEER);
+	if (!err)
+		err = netdev_set_up(VTAP_LOWER);
+	if (!err)
+		err = netdev_set_up(VTAP_NAME);
+	if (err || !ipvtap)
+		return err;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 VTAP_NAME);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = write(fd, "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	if (!err)
+		err = vtap_ip("addr add " VTAP_ADDR4 "/32 dev " VTAP_NAME);
+	if (!err)
+		err = vtap_ip("addr add " VTAP_ADDR6 "/128 dev " VTAP_NAME
+			      " nodad");
+	return err;
+}
+
+/*
+ * Delete the devices; a namespace going away would leave their /dev/tapN
+ * nodes for a while.
+ */
+static inline void vtap_link_delete(void)
+{
+	vtap_ip("link del " VTAP_LOWER);
+}
+
+/* Open a queue of VTAP_NAME, non-blocking, with a @hdr_sz vnet header. */
+static inline int vtap_open_queue(int hdr_sz)
+{
+	char path[32];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/dev/tap%u", if_nametoindex(VTAP_NAME));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = tun_prepare_queue(fd, hdr_sz);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 /* An AF_PACKET socket that sends only (protocol 0 receives nothing). */
