@@ -84,13 +84,17 @@ struct fuzz_dev {
 	int fds[QUEUES];
 	int sock;
 	bool tap;
+	bool macvtap;	/* /dev/tapN queues, frames sent at the veth peer */
 };
 
 /*
- * A multi-queue device with a 20-byte vnet header.  Return: 0, 1 when
- * the kernel lacks TUNSETVNETHASH, or -errno.
+ * A multi-queue device with a 20-byte vnet header: a tun or tap device,
+ * or with @macvtap a macvtap over veth (a tap, named VTAP_NAME whatever
+ * @name says).  Return: 0, 1 when the kernel lacks TUNSETVNETHASH, or
+ * -errno.
  */
-static int fuzz_dev_open(struct fuzz_dev *dev, const char *name, bool tap)
+static int fuzz_dev_open(struct fuzz_dev *dev, const char *name, bool tap,
+			 bool macvtap)
 {
 	struct tun_vnet_hash_cap cap;
 	int flags, i, err;
@@ -99,11 +103,23 @@ static int fuzz_dev_open(struct fuzz_dev *dev, const char *name, bool tap)
 	for (i = 0; i < QUEUES; i++)
 		dev->fds[i] = -1;
 	dev->sock = -1;
-	dev->tap = tap;
-	snprintf(dev->ifname, IFNAMSIZ, "%s", name);
+	dev->tap = tap || macvtap;
+	dev->macvtap = macvtap;
+	snprintf(dev->ifname, IFNAMSIZ, "%s", macvtap ? VTAP_NAME : name);
+	if (macvtap) {
+		err = vtap_link_create(false);
+		if (err)
+			return err;
+	}
 	flags = (tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI | IFF_VNET_HDR |
 		IFF_MULTI_QUEUE;
 	for (i = 0; i < QUEUES; i++) {
+		if (macvtap) {
+			dev->fds[i] = vtap_open_queue(HDR_SZ);
+			if (dev->fds[i] < 0)
+				return dev->fds[i];
+			continue;
+		}
 		dev->fds[i] = tun_open_queue(dev->ifname, flags);
 		if (dev->fds[i] < 0)
 			return dev->fds[i];
@@ -113,7 +129,7 @@ static int fuzz_dev_open(struct fuzz_dev *dev, const char *name, bool tap)
 	}
 	if (ioctl(dev->fds[0], TUNGETVNETHASHCAP, &cap) < 0)
 		return errno == EINVAL || errno == ENOTTY ? 1 : -errno;
-	dev->ifindex = if_nametoindex(dev->ifname);
+	dev->ifindex = if_nametoindex(macvtap ? VTAP_PEER : dev->ifname);
 	if (!dev->ifindex)
 		return -errno;
 	dev->sock = packet_socket(tap ? SOCK_RAW : SOCK_DGRAM);
@@ -133,6 +149,8 @@ static void fuzz_dev_close(struct fuzz_dev *dev)
 		close(dev->sock);
 	memset(dev->fds, 0xff, sizeof(dev->fds));
 	dev->sock = -1;
+	if (dev->macvtap)
+		vtap_link_delete();
 }
 
 /* Lay out the argument of @c at @buf; its length, or -E2BIG. */
@@ -271,10 +289,16 @@ FIXTURE(fuzz)
 FIXTURE_VARIANT(fuzz)
 {
 	bool tap;
+	bool macvtap;
 };
 
 FIXTURE_VARIANT_ADD(fuzz, tap) {
 	.tap = true,
+};
+
+FIXTURE_VARIANT_ADD(fuzz, macvtap) {
+	.tap = true,
+	.macvtap = true,
 };
 
 FIXTURE_VARIANT_ADD(fuzz, tun) {
@@ -286,7 +310,8 @@ FIXTURE_SETUP(fuzz)
 	int err;
 
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	err = fuzz_dev_open(&self->dev, "vhf%d", variant->tap);
+	err = fuzz_dev_open(&self->dev, "vhf%d", variant->tap,
+			    variant->macvtap);
 	if (err == 1)
 		SKIP(return, "TUNSETVNETHASH not supported");
 	ASSERT_EQ(0, err);
@@ -853,7 +878,8 @@ TEST_F_TIMEOUT(fuzz, frames, 30)
 	EXPECT_EQ(sent, got);
 	EXPECT_LT(frame_count / 2, sent);
 	printf("# frames (%s, seed 0x5eed0002): %d sent, %d refused by the stack, %d read\n",
-	       variant->tap ? "tap" : "tun", sent, rejected, got);
+	       variant->macvtap ? "macvtap" : variant->tap ? "tap" : "tun",
+	       sent, rejected, got);
 	printf("# frames: %d as the oracle, %d NONE where the oracle hashes, %d on another queue\n",
 	       exact, none, badq);
 	printf("# frames: %d wrong (%d well-formed; %d type, %d input, %d none, %d other)\n",
@@ -1119,6 +1145,19 @@ FIXTURE(race)
 	struct race *r;
 };
 
+FIXTURE_VARIANT(race)
+{
+	bool macvtap;
+};
+
+FIXTURE_VARIANT_ADD(race, tap) {
+	.macvtap = false,
+};
+
+FIXTURE_VARIANT_ADD(race, macvtap) {
+	.macvtap = true,
+};
+
 FIXTURE_SETUP(race)
 {
 	struct fuzz_dev dev;
@@ -1131,7 +1170,7 @@ FIXTURE_SETUP(race)
 	self->r->dev.sock = -1;
 	self->r->metadata = _metadata;
 	race_configs(self->r);
-	err = fuzz_dev_open(&dev, "vhr%d", true);
+	err = fuzz_dev_open(&dev, "vhr%d", true, variant->macvtap);
 	if (err == 1)
 		SKIP(return, "TUNSETVNETHASH not supported");
 	ASSERT_EQ(0, err);
@@ -1222,12 +1261,14 @@ TEST_F_TIMEOUT(race, delete_close, 30)
 		struct race_thread t[RACE_THREADS] = {};
 		bool del = iterations & 1;
 
-		ASSERT_EQ(0, fuzz_dev_open(&r->dev, "vhd%d", true));
+		ASSERT_EQ(0, fuzz_dev_open(&r->dev, "vhd%d", true,
+					   variant->macvtap));
 		ASSERT_EQ(0, config_set(r->dev.fds[0], &r->cfg[0]));
 		ASSERT_EQ(0, race_start(r, t, iterations % 4 == 3));
 		usleep(1000 + flow_random(&state) % 20000);
 		if (del) {
-			EXPECT_EQ(0, netdev_delete(r->dev.ifindex));
+			EXPECT_EQ(0, netdev_delete(if_nametoindex(
+						r->dev.ifname)));
 		} else {
 			for (i = 0; i < QUEUES; i++)
 				close(r->dev.fds[i]);
@@ -1240,7 +1281,9 @@ TEST_F_TIMEOUT(race, delete_close, 30)
 						      &r->cfg[1]));
 		} else {
 			memset(r->dev.fds, 0xff, sizeof(r->dev.fds));
-			EXPECT_EQ(0, if_nametoindex(r->dev.ifname));
+			/* A macvtap stays without queues. */
+			EXPECT_EQ(r->dev.macvtap,
+				  !!if_nametoindex(r->dev.ifname));
 		}
 		fuzz_dev_close(&r->dev);
 		iterations++;

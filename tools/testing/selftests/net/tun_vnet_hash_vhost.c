@@ -555,6 +555,7 @@ FIXTURE_VARIANT(vhost)
 {
 	uint64_t features;
 	uint16_t hash_flags;
+	bool macvtap;	/* a /dev/tapN queue of a macvtap over veth */
 };
 
 FIXTURE_VARIANT_ADD(vhost, report_mrg) {
@@ -589,6 +590,23 @@ FIXTURE_VARIANT_ADD(vhost, legacy_hdr10) {
 	.features = 0,
 };
 
+FIXTURE_VARIANT_ADD(vhost, macvtap_report_mrg) {
+	.features = F_V1 | F_MRG | F_HASH,
+	.hash_flags = TUN_VNET_HASH_REPORT,
+	.macvtap = true,
+};
+
+FIXTURE_VARIANT_ADD(vhost, macvtap_report) {
+	.features = F_V1 | F_HASH,
+	.hash_flags = TUN_VNET_HASH_REPORT,
+	.macvtap = true,
+};
+
+FIXTURE_VARIANT_ADD(vhost, macvtap_v1_mrg_hdr12) {
+	.features = F_V1 | F_MRG,
+	.macvtap = true,
+};
+
 FIXTURE_SETUP(vhost)
 {
 	size_t hdr_len = features_hdr_len(variant->features);
@@ -605,9 +623,21 @@ FIXTURE_SETUP(vhost)
 	if (variant->hash_flags && tun_vnet_hash_missing())
 		SKIP(return, "TUNGETVNETHASHCAP not supported");
 
-	snprintf(self->ifname, IFNAMSIZ, "vhv%%d");
-	ASSERT_EQ(0, tap_create(self->ifname, &self->tap, 1, hdr_len));
-	self->ifindex = if_nametoindex(self->ifname);
+	if (variant->macvtap) {
+		/* Frames go in at the veth peer, out of the macvtap. */
+		int le = 1;
+
+		ASSERT_EQ(0, vtap_link_create(false));
+		self->tap = vtap_open_queue(hdr_len);
+		ASSERT_LE(0, self->tap);
+		ASSERT_EQ(0, ioctl(self->tap, TUNSETVNETLE, &le));
+		snprintf(self->ifname, IFNAMSIZ, "%s", VTAP_NAME);
+		self->ifindex = if_nametoindex(VTAP_PEER);
+	} else {
+		snprintf(self->ifname, IFNAMSIZ, "vhv%%d");
+		ASSERT_EQ(0, tap_create(self->ifname, &self->tap, 1, hdr_len));
+		self->ifindex = if_nametoindex(self->ifname);
+	}
 	ASSERT_LT(0, self->ifindex);
 	if (variant->hash_flags)
 		ASSERT_EQ(0, tap_set_hash(self->tap, variant->hash_flags,
@@ -628,6 +658,8 @@ FIXTURE_TEARDOWN(vhost)
 		close(self->sock);
 	if (self->tap >= 0)
 		close(self->tap);
+	if (variant->macvtap)
+		vtap_link_delete();
 }
 
 /* Frames of every kind the oracle knows, into the guest's rx vring. */
@@ -678,7 +710,8 @@ TEST_F_TIMEOUT(vhost, tx_every_kind, 300)
 	struct frame_spec s;
 	struct frame f;
 
-	cap = packet_capture(self->ifindex);
+	/* What the tap sends, on the device itself */
+	cap = packet_capture(if_nametoindex(self->ifname));
 	ASSERT_LE(0, cap);
 	memset(hdr, 0, sizeof(hdr));
 	memset(hdr + HDR_LEGACY, 0x5a, sizeof(hdr) - HDR_LEGACY);
