@@ -734,10 +734,28 @@ FIXTURE_VARIANT_ADD(vnet_hash, tun_report_hdr24) {
 	.type = IFF_TUN, .queues = QUEUES, .hdr_sz = 24, .flags = REPORT,
 };
 
+/*
+ * Every type, Microsoft's key, 128 table entries pointing at queues 0..7
+ * (so that the modulo rule is exercised), unclassified queue 6.
+ */
+static void expect_init(struct expect *e, uint16_t *table, uint16_t flags)
+{
+	int i;
+
+	for (i = 0; i < 128; i++)
+		table[i] = (i * 5 + 3) % 8;
+	e->flags = flags;
+	e->types = ALL;
+	e->key = oracle_ms_key;
+	e->key_size = sizeof(oracle_ms_key);
+	e->table = table;
+	e->mask = 127;
+	e->unclassified_queue = 6;
+}
+
 FIXTURE_SETUP(vnet_hash)
 {
 	int flags = variant->type | IFF_NO_PI | IFF_VNET_HDR;
-	int i;
 
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
 	if (vnet_hash_missing())
@@ -746,16 +764,7 @@ FIXTURE_SETUP(vnet_hash)
 		flags |= IFF_MULTI_QUEUE;
 	ASSERT_EQ(0, device_create(&self->dev, "vh%d", flags,
 				   variant->queues, variant->hdr_sz));
-
-	for (i = 0; i < 128; i++)
-		self->table[i] = (i * 5 + 3) % 8;
-	self->e.flags = variant->flags;
-	self->e.types = ALL;
-	self->e.key = oracle_ms_key;
-	self->e.key_size = sizeof(oracle_ms_key);
-	self->e.table = self->table;
-	self->e.mask = 127;
-	self->e.unclassified_queue = 6;
+	expect_init(&self->e, self->table, variant->flags);
 }
 
 FIXTURE_TEARDOWN(vnet_hash)
@@ -819,28 +828,32 @@ TEST_F(vnet_hash, non_ip)
 }
 
 /* Many random flows of every kind: hashes, types and queue spread. */
-TEST_F(vnet_hash, many_flows)
+static void many_flows(struct __test_metadata *_metadata, struct device *dev,
+		       const struct expect *e, uint32_t state)
 {
 	int hits[TUN_MAX_QUEUES] = {};
-	uint32_t state = 0x1427bded;
 	struct frame_spec s;
 	int i, q = 0;
 
-	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+	ASSERT_EQ(0, device_configure(dev, dev->fds[0], e));
 	for (i = 0; i < 96; i++) {
 		flow_spec_random(&s, i % FLOW_KINDS, &state);
-		if (!(variant->type & IFF_TAP) && s.ethertype == ETH_P_ARP)
+		if (!(dev->flags & IFF_TAP) && s.ethertype == ETH_P_ARP)
 			continue;
-		q = check_frame(_metadata, &self->dev, self->dev.fds,
-				self->dev.nq, &self->e, &s, -1,
+		q = check_frame(_metadata, dev, dev->fds, dev->nq, e, &s, -1,
 				flow_kind_names[i % FLOW_KINDS]);
 		if (q >= 0)
 			hits[q]++;
 	}
 	/* With RSS and this table, 96 flows reach every queue. */
-	if ((variant->flags & RSS) && variant->queues > 1)
-		for (q = 0; q < variant->queues; q++)
+	if ((e->flags & RSS) && dev->nq > 1)
+		for (q = 0; q < dev->nq; q++)
 			EXPECT_LT(0, hits[q]) TH_LOG("queue %d unused", q);
+}
+
+TEST_F(vnet_hash, many_flows)
+{
+	many_flows(_metadata, &self->dev, &self->e, 0x1427bded);
 }
 
 /* A short key is zero-extended to 40 bytes. */
@@ -2203,23 +2216,13 @@ FIXTURE_VARIANT_ADD(vtap, ipvtap_single_queue_report_hdr20) {
 
 FIXTURE_SETUP(vtap)
 {
-	int i;
-
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
 	if (vnet_hash_missing())
 		SKIP(return, "TUNGETVNETHASHCAP not supported");
 	ASSERT_EQ(0, vtap_create(&self->dev, variant->ipvtap, variant->queues,
 				 variant->hdr_sz));
-	for (i = 0; i < TABLE_MAX; i++)
-		self->table[i] = (i * 5 + 3) % 8;
+	expect_init(&self->e, self->table, variant->flags);
 	self->state = 0x7a9;
-	self->e.flags = variant->flags;
-	self->e.types = ALL;
-	self->e.key = oracle_ms_key;
-	self->e.key_size = sizeof(oracle_ms_key);
-	self->e.table = self->table;
-	self->e.mask = 127;
-	self->e.unclassified_queue = 6;
 }
 
 FIXTURE_TEARDOWN(vtap)
@@ -2239,29 +2242,18 @@ TEST_F(vtap, cap)
 	EXPECT_EQ(EFAULT, errno);
 }
 
-TEST_F(vtap, ipv4)
-{
-	run_cases(_metadata, &self->dev, &self->e, ipv4_cases,
-		  ARRAY_SIZE(ipv4_cases));
-}
+/* The tables of the tun cases, on the vtap device. */
+#define VTAP_CASES(table)						\
+	TEST_F(vtap, table)						\
+	{								\
+		run_cases(_metadata, &self->dev, &self->e,		\
+			  table##_cases, ARRAY_SIZE(table##_cases));	\
+	}
 
-TEST_F(vtap, vlan)
-{
-	run_cases(_metadata, &self->dev, &self->e, vlan_cases,
-		  ARRAY_SIZE(vlan_cases));
-}
-
-TEST_F(vtap, ipv6)
-{
-	run_cases(_metadata, &self->dev, &self->e, ipv6_cases,
-		  ARRAY_SIZE(ipv6_cases));
-}
-
-TEST_F(vtap, ipv6_ext)
-{
-	run_cases(_metadata, &self->dev, &self->e, ipv6_ext_cases,
-		  ARRAY_SIZE(ipv6_ext_cases));
-}
+VTAP_CASES(ipv4)
+VTAP_CASES(vlan)
+VTAP_CASES(ipv6)
+VTAP_CASES(ipv6_ext)
 
 TEST_F(vtap, non_ip)
 {
@@ -2271,25 +2263,9 @@ TEST_F(vtap, non_ip)
 		  ARRAY_SIZE(non_ip_cases));
 }
 
-/* Random flows of every kind, from each queue: RSS reaches them all. */
 TEST_F(vtap, many_flows)
 {
-	int hits[TUN_MAX_QUEUES] = {};
-	struct frame_spec s;
-	int i, q;
-
-	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
-	for (i = 0; i < 96; i++) {
-		flow_spec_random(&s, i % FLOW_KINDS, &self->state);
-		q = check_frame(_metadata, &self->dev, self->dev.fds,
-				self->dev.nq, &self->e, &s, -1,
-				flow_kind_names[i % FLOW_KINDS]);
-		if (q >= 0)
-			hits[q]++;
-	}
-	if ((variant->flags & RSS) && variant->queues > 1)
-		for (q = 0; q < variant->queues; q++)
-			EXPECT_LT(0, hits[q]) TH_LOG("queue %d unused", q);
+	many_flows(_metadata, &self->dev, &self->e, self->state);
 }
 
 /* The configuration is the device's: the last queue sets it for all. */
