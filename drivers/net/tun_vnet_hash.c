@@ -55,6 +55,7 @@ struct tun_vnet_hash_pkt {
 	const void *data;
 	unsigned int headlen;		/* bytes at @data */
 	unsigned int len;
+	unsigned int vlan_tags;		/* tags outside @data (skb's) */
 };
 
 /* @len bytes at @offset, in place or copied into @buf; NULL when the
@@ -409,22 +410,22 @@ static void tun_vnet_hash_classify_ipv6(const struct tun_vnet_hash_pkt *pkt,
 }
 
 /* The network protocol of the Ethernet frame at *@offset, 802.1Q and
- * 802.1ad tags skipped up to %VLAN_MAX_DEPTH; *@offset is moved to the
- * network header.  0 when the frame does not hold it.
+ * 802.1ad tags skipped up to %VLAN_MAX_DEPTH, @depth of them already
+ * counted; *@offset is moved to the network header.  0 when the frame
+ * does not hold it.
  */
 static __always_inline __be16
 tun_vnet_hash_eth_proto(const struct tun_vnet_hash_pkt *pkt,
-			unsigned int *offset)
+			unsigned int *offset, unsigned int depth)
 {
 	const __be16 *proto;
-	unsigned int depth;
 	__be16 proto_buf;
 
 	proto = tun_vnet_hash_header(pkt,
 				     *offset + offsetof(struct ethhdr, h_proto),
 				     sizeof(proto_buf), &proto_buf);
 	*offset += ETH_HLEN;
-	for (depth = 0; proto && eth_type_vlan(*proto); depth++) {
+	for (; proto && eth_type_vlan(*proto); depth++) {
 		if (depth == VLAN_MAX_DEPTH)
 			return 0;
 		proto = tun_vnet_hash_header(pkt, *offset +
@@ -658,7 +659,8 @@ static bool tun_vnet_hash_tunnel(const struct tun_vnet_hash_pkt *pkt,
 	outer.headlen = min(pkt->headlen, tunnel->end);
 	if (tunnel->inner_proto == htons(ETH_P_TEB))
 		tunnel->inner_proto = tun_vnet_hash_eth_proto(&outer,
-							      &tunnel->inner);
+							      &tunnel->inner,
+							      0);
 
 	if (tunnel->inner_proto == htons(ETH_P_IP)) {
 		iph = tun_vnet_hash_header(&outer, tunnel->inner,
@@ -690,7 +692,8 @@ static void tun_vnet_hash_classify_pkt(const struct tun_vnet_hash_pkt *pkt,
 	input->report = VIRTIO_NET_HASH_REPORT_NONE;
 
 	if (eth)
-		protocol = tun_vnet_hash_eth_proto(pkt, &offset);
+		protocol = tun_vnet_hash_eth_proto(pkt, &offset,
+						   pkt->vlan_tags);
 
 	if (tunnel_types &&
 	    tun_vnet_hash_tunnel(pkt, protocol, offset, tunnel_types,
@@ -721,7 +724,8 @@ static void tun_vnet_hash_classify_pkt(const struct tun_vnet_hash_pkt *pkt,
  *         %VIRTIO_NET_HASH_REPORT_NONE and no input when there is no hash
  *
  * 802.1Q and 802.1ad tags in the frame, up to %VLAN_MAX_DEPTH, are skipped;
- * a tag in the skb's VLAN tag is not part of the data and changes nothing.
+ * a tag in the skb's VLAN tag, which the reader gets in the frame, counts
+ * toward that depth.
  * A packet of an encapsulation enabled in @tunnel_types is classified by
  * its inner IP header, one level deep.
  */
@@ -734,6 +738,7 @@ void tun_vnet_hash_classify(const struct sk_buff *skb, bool eth, u32 types,
 		.data = skb->data,
 		.headlen = skb_headlen(skb),
 		.len = skb->len,
+		.vlan_tags = skb_vlan_tag_present(skb),
 	};
 
 	tun_vnet_hash_classify_pkt(&pkt, eth, skb->protocol, types,
