@@ -2242,18 +2242,24 @@ TEST_F(vtap, cap)
 	EXPECT_EQ(EFAULT, errno);
 }
 
-/* The tables of the tun cases, on the vtap device. */
-#define VTAP_CASES(table)						\
-	TEST_F(vtap, table)						\
-	{								\
-		run_cases(_metadata, &self->dev, &self->e,		\
-			  table##_cases, ARRAY_SIZE(table##_cases));	\
-	}
+/* The IPv4, VLAN, IPv6 and extension header tables of the tun cases. */
+TEST_F(vtap, ip_cases)
+{
+	static const struct {
+		const struct hash_case *cases;
+		size_t n;
+	} tables[] = {
+		{ ipv4_cases, ARRAY_SIZE(ipv4_cases) },
+		{ vlan_cases, ARRAY_SIZE(vlan_cases) },
+		{ ipv6_cases, ARRAY_SIZE(ipv6_cases) },
+		{ ipv6_ext_cases, ARRAY_SIZE(ipv6_ext_cases) },
+	};
+	size_t i;
 
-VTAP_CASES(ipv4)
-VTAP_CASES(vlan)
-VTAP_CASES(ipv6)
-VTAP_CASES(ipv6_ext)
+	for (i = 0; i < ARRAY_SIZE(tables); i++)
+		run_cases(_metadata, &self->dev, &self->e, tables[i].cases,
+			  tables[i].n);
+}
 
 TEST_F(vtap, non_ip)
 {

@@ -1284,8 +1284,9 @@ TEST_F_TIMEOUT(race, delete_close, 30)
 		ASSERT_EQ(0, race_start(r, t, iterations % 4 == 3));
 		usleep(1000 + flow_random(&state) % 20000);
 		if (del) {
-			EXPECT_EQ(0, netdev_delete(if_nametoindex(
-						r->dev.ifname)));
+			int ifindex = if_nametoindex(r->dev.ifname);
+
+			EXPECT_EQ(0, netdev_delete(ifindex));
 		} else {
 			for (i = 0; i < QUEUES; i++)
 				close(r->dev.fds[i]);
