@@ -278,6 +278,13 @@ static const struct vnet_hash_shape vh_ipv4_tcp_vlan_max = {
 	.expect_l4 = IPPROTO_TCP,
 };
 
+/* The reader gets the skb's tag in the frame: one tag too many */
+static const struct vnet_hash_shape vh_ipv4_tcp_hwaccel_vlan_max = {
+	.name = "ipv4_tcp_hwaccel_vlan_max_depth", .l3 = VH_IPV4,
+	.hwaccel = true, .vlan_tags = VLAN_MAX_DEPTH, .qinq = true,
+	.proto = IPPROTO_TCP, .expect_no_ip = true,
+};
+
 /* skb->data at the IP header */
 static const struct vnet_hash_shape vh_ipv4_tcp_raw = {
 	.name = "ipv4_tcp_raw", .l3 = VH_IPV4, .raw = true,
@@ -1373,6 +1380,8 @@ static const struct vnet_hash_rule_case vh_rule_cases[] = {
 	  HR_TCPV4 },
 	{ "decision_vlan_hwaccel_ipv6", &vh_ipv6_udp_hwaccel, HT_ALL,
 	  HR_UDPV6 },
+	{ "decision_vlan_hwaccel_counts_toward_max_depth",
+	  &vh_ipv4_tcp_hwaccel_vlan_max, HT_ALL, HR_NONE },
 	/* skb at the IP header */
 	{ "raw_ipv4_tcp", &vh_ipv4_tcp_raw, HT_ALL, HR_TCPV4 },
 	{ "raw_ipv4_udp", &vh_ipv4_udp_raw, HT_ALL, HR_UDPV4 },
