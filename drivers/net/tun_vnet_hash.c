@@ -814,6 +814,23 @@ void tun_vnet_hash_compute_data(const struct tun_vnet_hash_config *config,
 }
 EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_compute_data, TUN_VNET_HASH);
 
+/* The queue of a hash: inline in the per-packet path of tun too. */
+static __always_inline u16
+tun_vnet_hash_queue(const struct tun_vnet_hash_config *config,
+		    const struct tun_vnet_hash_report *report,
+		    unsigned int numqueues)
+{
+	u16 queue;
+
+	if (report->type == VIRTIO_NET_HASH_REPORT_NONE)
+		queue = config->unclassified_queue;
+	else
+		queue = config->indirection_table[report->value &
+						  config->indirection_table_mask];
+
+	return queue % numqueues;
+}
+
 /**
  * tun_vnet_hash_select_queue - pick the queue of a packet by RSS
  * @config: the device's configuration, with %TUN_VNET_HASH_RSS
@@ -834,7 +851,7 @@ u16 tun_vnet_hash_select_queue(const struct tun_vnet_hash_config *config,
 		return 0;
 
 	tun_vnet_hash_compute(config, skb, eth, &report);
-	return tun_vnet_hash_report_queue(config, &report, numqueues);
+	return tun_vnet_hash_queue(config, &report, numqueues);
 }
 EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_select_queue, TUN_VNET_HASH);
 
@@ -853,18 +870,10 @@ u16 tun_vnet_hash_report_queue(const struct tun_vnet_hash_config *config,
 			       const struct tun_vnet_hash_report *report,
 			       unsigned int numqueues)
 {
-	u16 queue;
-
 	if (!numqueues)
 		return 0;
 
-	if (report->type == VIRTIO_NET_HASH_REPORT_NONE)
-		queue = config->unclassified_queue;
-	else
-		queue = config->indirection_table[report->value &
-						  config->indirection_table_mask];
-
-	return queue % numqueues;
+	return tun_vnet_hash_queue(config, report, numqueues);
 }
 EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_report_queue, TUN_VNET_HASH);
 
