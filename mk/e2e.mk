@@ -31,7 +31,9 @@ E2E_ACCEL ?= auto
 E2E_ARGS ?=
 E2E_TIMEOUT ?= 3000
 
-.PHONY: e2e e2e-deps e2e-initrd e2e-kernel
+.PHONY: e2e e2e-deps e2e-initrd e2e-kernel demo-guest
+
+comma := ,
 
 # The L2 kernel: the same tree, a second small config (mk/e2e/l2.config)
 # with BTF, which pahole (dwarves) generates.
@@ -89,6 +91,19 @@ e2e: kernel e2e-kernel qemu $(E2E_INITRD)
 	$(REPO)/mk/counts.sh ktap $(RESULTS)/e2e.log > $(RESULTS)/e2e.counts; \
 	echo "e2e: $$(awk '{print $$1" passed, "$$2" failed"}' \
 		$(RESULTS)/e2e.counts)"; exit $$rc
+
+# make demo-guest: the guest's view of one run (vhost=off, tun hashing):
+# what its XDP program read for a few frames, its per-queue and per-type
+# counts, and its verdict; the whole log is in $(RESULTS)/demo-guest.log.
+DEMO_GUEST_FLOWS ?= 64
+
+demo-guest: kernel e2e-kernel qemu $(E2E_INITRD)
+	@mkdir -p $(RESULTS)
+	@rc=0; $(call e2e_run,vhost=off$(comma)vnet-hash=on,$(DEMO_GUEST_FLOWS)) \
+		> $(RESULTS)/demo-guest.log 2>&1 || rc=$$?; \
+	grep -E '^(not )?ok|# L2: .*E2E (RSS|SAMPLE|QUEUES|TYPES|RESULT)|^# (e2e|phase)' \
+		$(RESULTS)/demo-guest.log | sed 's/^# L2: .*E2E /  guest: /'; \
+	exit $$rc
 
 # make check builds the patched QEMU (make qemu) and runs every mode.
 CHECKS += e2e
