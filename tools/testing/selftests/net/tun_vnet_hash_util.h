@@ -312,6 +312,9 @@ static inline void frame_put_l4(struct frame *f, const struct frame_spec *s)
 	frame_put_be32(p + 4, s->seq);
 }
 
+/* The destination of every frame: a macvtap of the tests has it too. */
+static const uint8_t frame_dst_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
+
 /**
  * frame_build() - build the Ethernet frame of a description
  * @f: the frame to write
@@ -319,7 +322,6 @@ static inline void frame_put_l4(struct frame *f, const struct frame_spec *s)
  */
 static inline void frame_build(struct frame *f, const struct frame_spec *s)
 {
-	static const uint8_t dst_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
 	static const uint8_t src_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
 	uint8_t *eth, *ip;
 	size_t ip_off;
@@ -330,7 +332,7 @@ static inline void frame_build(struct frame *f, const struct frame_spec *s)
 	f->encap_off = 0;
 	f->inner_off = 0;
 	eth = frame_put(f, ETH_HLEN);
-	memcpy(eth, dst_mac, ETH_ALEN);
+	memcpy(eth, frame_dst_mac, ETH_ALEN);
 	memcpy(eth + ETH_ALEN, src_mac, ETH_ALEN);
 	for (i = 0; i < 2 && s->tpid[i]; i++) {
 		frame_put_be16(f->data + f->len - 2, s->tpid[i]);
