@@ -221,10 +221,9 @@ struct tun_vnet_hash_ipv6 {
 	bool has_rh2_address;
 	bool has_ext;
 	bool has_fragment;
-	u8 l4_proto;			/* 0: no TCP or UDP header */
-	unsigned int l4_offset;
-	bool has_upper;			/* the walk reached an upper layer */
-	u8 upper_proto;			/* its protocol */
+	u8 upper_proto;			/* the protocol the walk reached, 0
+					 * (Hop-by-Hop, never last) for none
+					 */
 	unsigned int upper_offset;	/* where it starts */
 };
 
@@ -284,16 +283,18 @@ static void tun_vnet_hash_hao(const struct tun_vnet_hash_pkt *pkt,
 }
 
 /*
- * Walk the extension headers from @nexthdr at @offset to a TCP or UDP
- * header.  Only a header the packet, which ends at @end, holds in full
- * counts.  ESP, No Next Header, any other protocol, a truncated header or a
- * chain longer than TUN_VNET_HASH_MAX_EXT_HDRS end the walk without a TCP
- * or UDP header.  So does a Fragment header: no fragment, not even the
- * first, has one for these rules, and nothing after it is looked at.  In
- * a later fragment those bytes are payload, and the Home Address option
- * and the Type 2 Routing Header are per-fragment headers, before it
- * (RFC 8200 section 4.5, RFC 6275 section 6.3): every fragment of a
- * datagram gets the same src', dst' and hash.
+ * Walk the extension headers from @nexthdr at @offset to the upper-layer
+ * header, recorded in @walk: TCP or UDP for the hash, or the protocol of
+ * an encapsulation.  Only a header the packet, which ends at @end, holds
+ * in full counts.  ESP, No Next Header and any other protocol are upper
+ * layers without ports; a truncated header or a chain longer than
+ * TUN_VNET_HASH_MAX_EXT_HDRS end the walk without one.  So does a
+ * Fragment header: no fragment, not even the first, has a TCP or UDP
+ * header for these rules, and nothing after it is looked at.  In a later
+ * fragment those bytes are payload, and the Home Address option and the
+ * Type 2 Routing Header are per-fragment headers, before it (RFC 8200
+ * section 4.5, RFC 6275 section 6.3): every fragment of a datagram gets
+ * the same src', dst' and hash.
  */
 static void tun_vnet_hash_walk_ipv6(const struct tun_vnet_hash_pkt *pkt,
 				    unsigned int offset, unsigned int end,
@@ -305,16 +306,6 @@ static void tun_vnet_hash_walk_ipv6(const struct tun_vnet_hash_pkt *pkt,
 
 	for (i = 0; ; i++) {
 		switch (nexthdr) {
-		case NEXTHDR_TCP:
-		case NEXTHDR_UDP:
-			walk->l4_proto = nexthdr;
-			walk->l4_offset = offset;
-			fallthrough;
-		default:
-			walk->has_upper = true;
-			walk->upper_proto = nexthdr;
-			walk->upper_offset = offset;
-			return;
 		case NEXTHDR_HOP:
 		case NEXTHDR_ROUTING:
 		case NEXTHDR_FRAGMENT:
@@ -322,6 +313,10 @@ static void tun_vnet_hash_walk_ipv6(const struct tun_vnet_hash_pkt *pkt,
 		case NEXTHDR_AUTH:
 		case NEXTHDR_MOBILITY:
 			break;
+		default:
+			walk->upper_proto = nexthdr;
+			walk->upper_offset = offset;
+			return;
 		}
 
 		if (i == TUN_VNET_HASH_MAX_EXT_HDRS ||
@@ -374,8 +369,8 @@ static void tun_vnet_hash_classify_ipv6(const struct tun_vnet_hash_pkt *pkt,
 
 	tun_vnet_hash_walk_ipv6(pkt, offset + sizeof(*ip6h), end,
 				ip6h->nexthdr, &walk);
-	if (walk.l4_proto)
-		ports = tun_vnet_hash_ports(pkt, walk.l4_offset, end,
+	if (walk.upper_proto == NEXTHDR_TCP || walk.upper_proto == NEXTHDR_UDP)
+		ports = tun_vnet_hash_ports(pkt, walk.upper_offset, end,
 					    ports_buf);
 
 	/* The _EX types apply only to packets with extension headers, over
@@ -384,7 +379,7 @@ static void tun_vnet_hash_classify_ipv6(const struct tun_vnet_hash_pkt *pkt,
 	 */
 	report = VIRTIO_NET_HASH_REPORT_NONE;
 	if (walk.has_ext)
-		report = tun_vnet_hash_pick(types, walk.l4_proto, ports,
+		report = tun_vnet_hash_pick(types, walk.upper_proto, ports,
 					    VIRTIO_NET_HASH_REPORT_TCPv6_EX,
 					    VIRTIO_NET_HASH_REPORT_UDPv6_EX,
 					    VIRTIO_NET_HASH_REPORT_IPv6_EX);
@@ -394,7 +389,7 @@ static void tun_vnet_hash_classify_ipv6(const struct tun_vnet_hash_pkt *pkt,
 		dst = walk.has_rh2_address ? &walk.rh2_address : &ip6h->daddr;
 		ip = VIRTIO_NET_HASH_REPORT_IPv6_EX;
 	} else {
-		report = tun_vnet_hash_pick(types, walk.l4_proto, ports,
+		report = tun_vnet_hash_pick(types, walk.upper_proto, ports,
 					    VIRTIO_NET_HASH_REPORT_TCPv6,
 					    VIRTIO_NET_HASH_REPORT_UDPv6,
 					    VIRTIO_NET_HASH_REPORT_IPv6);
@@ -624,7 +619,7 @@ static bool tun_vnet_hash_tunnel(const struct tun_vnet_hash_pkt *pkt,
 			return false;
 		tun_vnet_hash_walk_ipv6(pkt, offset + sizeof(*ip6h),
 					tunnel->end, ip6h->nexthdr, &walk);
-		if (walk.has_fragment || !walk.has_upper)
+		if (walk.has_fragment || !walk.upper_proto)
 			return false;
 		proto = walk.upper_proto;
 		payload = walk.upper_offset;
