@@ -8,16 +8,17 @@
 #
 # A window is the kernel work between two marks: one sendmmsg() of N
 # frames and the two marking system calls, plus whatever interrupts it
-# now and then (a timer tick: -icount makes virtual time follow the
-# instructions, so ticks fall on other windows as the work differs).  The
-# first round warms up (flow tables, slab caches) and is left out; each
-# window size counts with its median over the other rounds, so that the
-# odd interrupted window does not count; the window of 2N frames less the
-# window of N frames leaves the cost of N frames, net of the system calls,
-# the marks and everything else that does not grow with the packets.
+# now and then (a timer, an RCU callback, a work item).  Interrupting
+# work only ever adds instructions, and with -icount on one vCPU it
+# tends to fall on the same window round after round, so a median can
+# keep it (two boots then differed by 2%).  The first round warms up
+# (flow tables, slab caches) and is left out; each window size counts
+# with its least count over the other rounds, the round nothing
+# interrupted; the window of 2N frames less the window of N frames
+# leaves the cost of N frames, net of the system calls, the marks and
+# everything else that does not grow with the packets.
 
 import json
-import statistics
 import sys
 
 marks = [int(x) for x in open(sys.argv[1]).read().split()]
@@ -35,7 +36,7 @@ for i, (kind, mode, n) in enumerate(windows):
 out = {"flows": run["flows"], "rounds": run["rounds"] - 1,
        "queues": run["queues"], "per_packet": {}}
 for (kind, mode), w in counts.items():
-    (n1, c1), (n2, c2) = sorted((n, statistics.median(c[1:]))
+    (n1, c1), (n2, c2) = sorted((n, min(c[1:]))
                                 for n, c in w.items())
     out["per_packet"].setdefault(kind, {})[mode] = (c2 - c1) / (n2 - n1)
 json.dump(out, open(sys.argv[3], "w"), indent=1)

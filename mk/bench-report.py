@@ -156,7 +156,7 @@ if runs:
     p("   AF_PACKET -> dev_queue_xmit (no qdisc) -> tun, %d flows per "
       "shape, all nine hash types;" % runs[0]["flows"])
     p("   per mode and shape: (window of 2x%d frames - window of %d "
-      "frames) / %d, median of %d rounds" %
+      "frames) / %d, least of %d rounds" %
       (runs[0]["flows"], runs[0]["flows"], runs[0]["flows"],
        runs[0]["rounds"]))
     p("   %-14s" % "shape" + "".join("%11s" % m for m in modes))

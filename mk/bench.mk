@@ -81,15 +81,15 @@ bench-insn: kernel bench-tools $(BENCH_PLUGIN)
 	@mark=0x$$(awk '$$3 == "__x64_sys_getitimer" { print $$1 }' \
 		$(KERNEL_BUILD)/System.map); \
 	for i in 1 2; do \
-		rm -f $(BENCH_DIR)/insn-marks; \
+		rm -f $(BENCH_DIR)/insn-marks$$i; \
 		VM_ACCEL=tcg VM_SMP=1 VM_QEMU_ARGS="-icount shift=0 -plugin \
-		$(BENCH_PLUGIN),mark=$$mark,out=$(BENCH_DIR)/insn-marks" \
+		$(BENCH_PLUGIN),mark=$$mark,out=$(BENCH_DIR)/insn-marks$$i" \
 		$(VM_RUN) 'export PATH=$$PATH:/usr/sbin:/sbin; \
 			python3 $(BENCH_SRC)/insn_bench.py \
 			--helper $(BENCH_HELPER) --bpf $(BENCH_BPF) \
 			--queues $(BENCH_QUEUES) --rounds $(BENCH_INSN_ROUNDS) \
 			--out $(BENCH_DIR)/insn-windows.json'; \
-		python3 $(REPO)/mk/bench-insn.py $(BENCH_DIR)/insn-marks \
+		python3 $(REPO)/mk/bench-insn.py $(BENCH_DIR)/insn-marks$$i \
 			$(BENCH_DIR)/insn-windows.json \
 			$(BENCH_DIR)/insn$$i.json; \
 	done
