@@ -6,17 +6,17 @@
 #
 #   bench-insn.py MARKS WINDOWS.json OUT.json
 #
-# A window is the kernel work between two marks: one sendmmsg() of N
-# frames and the two marking system calls, plus whatever interrupts it
-# now and then (a timer, an RCU callback, a work item).  Interrupting
-# work only ever adds instructions, and with -icount on one vCPU it
-# tends to fall on the same window round after round, so a median can
-# keep it (two boots then differed by 2%).  The first round warms up
-# (flow tables, slab caches) and is left out; each window size counts
-# with its least count over the other rounds, the round nothing
-# interrupted; the window of 2N frames less the window of N frames
-# leaves the cost of N frames, net of the system calls, the marks and
-# everything else that does not grow with the packets.
+# A window is the kernel work between two marks: one sendmmsg() of the
+# window's frames and the two marking system calls, plus whatever
+# interrupts it now and then (a timer, an RCU callback, a work item).
+# Interrupting work only ever adds instructions, and with -icount on one
+# vCPU it tends to fall on the same window round after round, where a
+# median would keep it.  The first round warms up (flow tables, slab
+# caches) and is left out; each window size counts with its least count
+# over the other rounds, the round nothing interrupted; the long window
+# less the short one leaves the cost of their difference in frames, net
+# of the system calls, the marks and everything else that does not grow
+# with the packets.
 
 import json
 import sys
@@ -34,6 +34,7 @@ for i, (kind, mode, n) in enumerate(windows):
         marks[2 * i + 1] - marks[2 * i])
 
 out = {"flows": run["flows"], "rounds": run["rounds"] - 1,
+       "short": run["short"], "long": run["long"],
        "queues": run["queues"], "per_packet": {}}
 for (kind, mode), w in counts.items():
     (n1, c1), (n2, c2) = sorted((n, min(c[1:]))

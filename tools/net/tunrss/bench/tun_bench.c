@@ -19,17 +19,17 @@
  *   drain       empty the queues, keep the mode; the answer lists the
  *               packets read from each queue
  *
- *   insn KIND FLOWS ROUNDS
+ *   insn KIND FLOWS ROUNDS SHORT LONG
  *               for make bench-insn: FLOWS frames of KIND (a flow kind of
  *               tun_vnet_hash_util.h: tcp4, tcp6, tcp6-hao-rh2, ...; or
  *               vxlan-tcp4, tcp4 flows in VXLAN over IPv4) sent
  *               through an AF_PACKET socket, so through dev_queue_xmit()
  *               as the host's stack sends (insn_bench.py removes the
  *               qdisc), in ROUNDS rounds of two windows, the first
- *               sending each frame once, the second twice; each window
- *               is bracketed by two getitimer() calls, the marks of the
- *               insn_count QEMU plugin, and followed by a drain outside
- *               it.  The answer counts the windows.
+ *               sending each frame SHORT times, the second LONG times;
+ *               each window is bracketed by two getitimer() calls, the
+ *               marks of the insn_count QEMU plugin, and followed by a
+ *               drain outside it.  The answer counts the windows.
  *
  * Nobody reads the queues while pktgen runs: the rings (txqueuelen, set
  * by pktgen_bench.py) hold a whole run, and each command empties them.
@@ -167,9 +167,10 @@ static int set_mode(const char *mode)
 }
 
 #define INSN_FLOWS_MAX	512
+#define INSN_FRAMES_MAX	4096
 
 static struct frame insn_frames[INSN_FLOWS_MAX];
-static struct mmsghdr insn_msgs[2 * INSN_FLOWS_MAX];
+static struct mmsghdr insn_msgs[INSN_FRAMES_MAX];
 static struct iovec insn_iov[INSN_FLOWS_MAX];
 
 /* The marks of the insn_count plugin: the entry of getitimer(). */
@@ -183,7 +184,7 @@ static void insn_mark(void)
 /* Send @n of the prepared messages in one window; 0 or -errno. */
 static int insn_window(int sock, int n)
 {
-	int sent = 0, ret;
+	int sent = 0, ret = 0;
 
 	insn_mark();
 	while (sent < n) {
@@ -193,8 +194,12 @@ static int insn_window(int sock, int n)
 		sent += ret;
 	}
 	insn_mark();
-	if (sent < n)
-		return -EIO;
+	if (sent < n) {
+		ret = ret < 0 ? -errno : -EIO;
+		fprintf(stderr, "tun_bench: window of %d frames: %d sent: %s\n",
+			n, sent, strerror(-ret));
+		return ret;
+	}
 	return drain();
 }
 
@@ -205,14 +210,17 @@ static int insn_run(const char *args, int *windows)
 		.sll_ifindex = ifindex,
 	};
 	int nflows, rounds, kind, sock, err = 0, i;
+	int nshort, nlong;
 	struct frame_spec spec, inner;
 	uint32_t state = 0x1234567;
 	struct frame_tunnel t;
 	bool vxlan;
 	char name[32];
 
-	if (sscanf(args, "%31s %d %d", name, &nflows, &rounds) != 3 ||
-	    nflows < 1 || nflows > INSN_FLOWS_MAX || rounds < 1)
+	if (sscanf(args, "%31s %d %d %d %d", name, &nflows, &rounds, &nshort,
+		   &nlong) != 5 ||
+	    nflows < 1 || nflows > INSN_FLOWS_MAX || rounds < 1 ||
+	    nshort < 1 || nlong <= nshort || nlong > INSN_FRAMES_MAX / nflows)
 		return -EINVAL;
 	vxlan = !strcmp(name, "vxlan-tcp4");
 	for (kind = 0; kind < FLOW_KINDS; kind++)
@@ -233,7 +241,7 @@ static int insn_run(const char *args, int *windows)
 		insn_iov[i].iov_len = insn_frames[i].len;
 	}
 	sll.sll_protocol = htons(oracle_get_be16(insn_frames[0].data + 12));
-	for (i = 0; i < 2 * nflows; i++) {
+	for (i = 0; i < nlong * nflows; i++) {
 		struct msghdr *m = &insn_msgs[i].msg_hdr;
 
 		m->msg_name = &sll;
@@ -247,9 +255,9 @@ static int insn_run(const char *args, int *windows)
 		return sock;
 	*windows = 0;
 	for (i = 0; !err && i < rounds; i++) {
-		err = insn_window(sock, nflows);
+		err = insn_window(sock, nshort * nflows);
 		if (!err)
-			err = insn_window(sock, 2 * nflows);
+			err = insn_window(sock, nlong * nflows);
 		if (!err)
 			*windows += 2;
 	}
