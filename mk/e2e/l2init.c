@@ -415,11 +415,20 @@ static int open_checker(void)
 		.sll_protocol = htons(ETH_P_ALL),
 		.sll_ifindex = if_nametoindex(ifname),
 	};
+	/*
+	 * Room for a whole phase: L2 under nested TCG can stall for seconds
+	 * (its console is slow), and the default buffer holds about a
+	 * hundred frames, the rest of a burst would be dropped here.
+	 */
+	int rcvbuf = 16 << 20;
 	int fd;
 
 	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
 	if (fd < 0)
 		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)))
+		die("SO_RCVBUFFORCE");
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)))
 		die("SO_ATTACH_FILTER");
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
@@ -446,6 +455,8 @@ static int check_phase(int fd, int phase, uint32_t first, uint32_t count,
 	uint32_t bad_hash = 0, bad_type = 0, bad_queue = 0, dup = 0;
 	uint32_t got = 0, i, missing = 0, reported = 0, ok = 0, other = 0;
 	uint32_t per_queue[QUEUES + 1] = {}, per_type[NR_REPORTS + 1] = {};
+	struct tpacket_stats stats = {};
+	socklen_t len = sizeof(stats);
 	static uint8_t seen[MAX_FLOWS];
 	char line[256];
 	uint8_t buf[2048];
@@ -523,8 +534,12 @@ static int check_phase(int fd, int phase, uint32_t first, uint32_t count,
 					" %s:%u", i < NR_REPORTS ?
 					report_name[i] : "?", per_type[i]);
 	say("%s\n", line);
-	say("E2E RESULT %d ok %u bad_hash %u bad_type %u bad_queue %u missing %u dup %u other %u\n",
-	    phase, ok, bad_hash, bad_type, bad_queue, missing, dup, other);
+	/* frames the socket dropped (buffer full), read and reset */
+	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &stats, &len))
+		die("PACKET_STATISTICS");
+	say("E2E RESULT %d ok %u bad_hash %u bad_type %u bad_queue %u missing %u dup %u other %u socket_drops %u\n",
+	    phase, ok, bad_hash, bad_type, bad_queue, missing, dup, other,
+	    stats.tp_drops);
 	return ok == count && !dup ? 0 : 1;
 }
 
