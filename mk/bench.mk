@@ -3,8 +3,8 @@
 # End-to-end benchmark in the test VM, and the report of `make bench`.
 #
 #   make bench-vm     pktgen (xmit_mode queue_xmit) into an 8-queue tap in
-#                     the VM: single queue, automq, RSS, RSS + report and an
-#                     eBPF steering program doing the same RSS, interleaved
+#                     the VM: single queue, automq, RSS, RSS + report and
+#                     QEMU's eBPF RSS program (same key and table), interleaved
 #                     over BENCH_ROUNDS rounds; $(BENCH_DIR)/vm.json
 #   make bench-insn   kernel instructions per packet on the transmit path
 #                     into the tap, for every mode and three packet shapes,
@@ -18,7 +18,7 @@
 
 BENCH_TOOLS := $(BENCH_DIR)/tools
 BENCH_SRC := $(REPO)/tools/net/tunrss/bench
-BENCH_BPF := $(BENCH_TOOLS)/rss_steering.bpf.o
+BENCH_BPF := $(BENCH_TOOLS)/qemu-rss.bpf.o
 BENCH_HELPER := $(BENCH_TOOLS)/tun_bench
 BENCH_ROUNDS ?= 5
 BENCH_QUEUES ?= 8
@@ -27,11 +27,26 @@ BENCH_VM_SMP ?= 2
 
 .PHONY: bench-vm bench-tools bench-report bench-insn
 
-$(BENCH_BPF): $(BENCH_SRC)/rss_steering.bpf.c | deps
+# The eBPF mode runs QEMU's own RSS program, tools/ebpf/rss.bpf.c of the
+# QEMU source that make qemu fetches: its legacy map definitions, which
+# libbpf 1.0 refuses, rewritten as BTF maps (btf_maps.py), nothing else
+# changed; compiled as QEMU's tools/ebpf/Makefile.ebpf does, with -g for
+# the BTF of the maps.
+QEMU_RSS_BPF := $(BUILD)/qemu-src/tools/ebpf/rss.bpf.c
+
+$(QEMU_RSS_BPF):
+	@$(MAKE) --no-print-directory qemu-source
+
+$(BENCH_TOOLS)/qemu-rss.bpf.c: $(QEMU_RSS_BPF) $(BENCH_SRC)/btf_maps.py
 	@mkdir -p $(BENCH_TOOLS)
+	@echo "  BTFMAPS $@"
+	@python3 $(BENCH_SRC)/btf_maps.py $< $@
+
+$(BENCH_BPF): $(BENCH_TOOLS)/qemu-rss.bpf.c | deps
 	@echo "  CLANG   $@"
-	@clang -O2 -target bpf -I/usr/include/$(shell gcc -dumpmachine) \
-		-c $< -o $@
+	@clang -g -O2 -emit-llvm -fno-stack-protector \
+		-I/usr/include/$(shell gcc -dumpmachine) -c $< -o - | \
+		llc -march=bpf -filetype=obj -o $@
 
 $(BENCH_HELPER): $(BENCH_SRC)/tun_bench.c \
 		$(REPO)/tools/testing/selftests/net/tun_vnet_hash_util.h \

@@ -15,7 +15,9 @@
  *   rss_report  TUNSETVNETHASH with TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT
  *   report      TUNSETVNETHASH with TUN_VNET_HASH_REPORT (automq steers)
  *   rss_tunnel  rss, with the inner-header hash of all nine tunnel types
- *   ebpf        the steering program of BPF_OBJECT (TUNSETSTEERINGEBPF)
+ *   ebpf        QEMU's eBPF RSS program, BPF_OBJECT (TUNSETSTEERINGEBPF),
+ *               with the key, table, hash types and unclassified queue of
+ *               rss
  *   drain       empty the queues, keep the mode; the answer lists the
  *               packets read from each queue
  *
@@ -36,12 +38,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "../../../testing/selftests/net/tun_vnet_hash_util.h"
@@ -49,7 +53,7 @@
 #define BENCH_TABLE_LEN	128
 #define BENCH_HDR_SZ	((int)sizeof(struct virtio_net_hdr_v1_hash))
 
-/* Microsoft's verification key; rss_steering.bpf.c has the same. */
+/* Microsoft's verification key, for the kernel modes and the eBPF one. */
 static const uint8_t bench_key[40] = {
 	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
 	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
@@ -265,19 +269,81 @@ static int insn_run(const char *args, int *windows)
 	return err;
 }
 
+static int load_map(struct bpf_object *obj, const char *name, uint32_t key,
+		    const void *value)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+
+	if (!map)
+		return -ENOENT;
+	if (bpf_map_update_elem(bpf_map__fd(map), &key, value, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* libbpf's warnings, not its notes: it skips the object's .eh_frame. */
+static int libbpf_warn(enum libbpf_print_level level, const char *fmt,
+		       va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+/*
+ * QEMU's eBPF RSS program: tools/ebpf/rss.bpf.c of the QEMU source, its
+ * legacy maps rewritten as BTF maps (btf_maps.py), nothing else changed.
+ * Its maps are filled as QEMU's ebpf/ebpf_rss.c fills them for a guest
+ * that enables RSS.
+ */
 static int load_program(const char *path)
 {
+	/*
+	 * struct rss_config_t, packed: redirect 1, populate_hash 0, then in
+	 * host order hash_types, indirections_len and default_queue; what
+	 * the kernel modes set: all nine types, unclassified queue 0.
+	 */
+	uint16_t table_len = BENCH_TABLE_LEN, default_queue = 0;
+	uint8_t config[10] = { 1, 0 };
+	uint32_t hash_types = 0x1ff;
 	struct bpf_program *prog;
+	uint32_t leftmost, i;
 	struct bpf_object *obj;
+	uint8_t key[40];
+	uint16_t q;
+	int err;
 
+	libbpf_set_print(libbpf_warn);
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj)
 		return -errno;
-	if (bpf_object__load(obj))
-		return -errno;
-	prog = bpf_object__find_program_by_name(obj, "rss_steering");
+	prog = bpf_object__find_program_by_name(obj, "tun_rss_steering_prog");
 	if (!prog)
 		return -ENOENT;
+	/* Its section name tells libbpf nothing: QEMU sets the type too. */
+	bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
+	if (bpf_object__load(obj))
+		return -errno;
+
+	memcpy(config + 2, &hash_types, sizeof(hash_types));
+	memcpy(config + 6, &table_len, sizeof(table_len));
+	memcpy(config + 8, &default_queue, sizeof(default_queue));
+	err = load_map(obj, "tap_rss_map_configurations", 0, config);
+	/*
+	 * The key with its first four bytes as a host-order word, as
+	 * ebpf_rss_set_toepliz_key() does (leftmost_32_bits, next_byte[36]).
+	 */
+	leftmost = (uint32_t)bench_key[0] << 24 | bench_key[1] << 16 |
+		   bench_key[2] << 8 | bench_key[3];
+	memcpy(key, &leftmost, sizeof(leftmost));
+	memcpy(key + 4, bench_key + 4, sizeof(key) - 4);
+	if (!err)
+		err = load_map(obj, "tap_rss_map_toeplitz_key", 0, key);
+	/* The table of the kernel modes, one entry at a time as QEMU does */
+	for (i = 0; !err && i < BENCH_TABLE_LEN; i++) {
+		q = i % queues;
+		err = load_map(obj, "tap_rss_map_indirection_table", i, &q);
+	}
+	if (err)
+		return err;
 	return bpf_program__fd(prog);
 }
 
