@@ -35,7 +35,8 @@ for i, (kind, mode, n) in enumerate(windows):
 
 out = {"flows": run["flows"], "rounds": run["rounds"] - 1,
        "short": run["short"], "long": run["long"],
-       "queues": run["queues"], "per_packet": {}}
+       "queues": run["queues"], "ebpf_agrees": run.get("ebpf_agrees", {}),
+       "per_packet": {}}
 for (kind, mode), w in counts.items():
     (n1, c1), (n2, c2) = sorted((n, min(c[1:]))
                                 for n, c in w.items())

@@ -170,6 +170,10 @@ if runs:
       "7.2, bit-serial Toeplitz),")
     p("   given the key, table and hash types of rss; both hash vxlan-tcp4 "
       "on its outer header")
+    agrees = runs[0].get("ebpf_agrees", {})
+    if agrees:
+        p("   flows ebpf steers to the queue rss chooses: " +
+          ", ".join("%s %d/%d" % (k, a[0], a[1]) for k, a in agrees.items()))
     if "rss_tunnel" in modes:
         p("   rss_tunnel: rss with all nine tunnel types; vxlan-tcp4 (tcp4 "
           "flows in VXLAN) is hashed")
@@ -198,6 +202,9 @@ if runs:
         r = (v["ebpf"] - v["single"]) / (v["rss_report"] - v["single"])
         target(r >= 2, "QEMU's eBPF RSS program adds %.2fx what RSS + "
                "report adds over single on %s (target >= 2x)" % (r, kind))
+    for kind, a in agrees.items():
+        target(a[0] == a[1], "QEMU's eBPF RSS program steers %d of %d %s "
+               "flows to the queue of rss (target all)" % (a[0], a[1], kind))
     if len(runs) == 2:
         target(dev <= 0.01, "two runs (two boots) agree within %.2f%% "
                "(target 1%%)" % (100 * dev))

@@ -9,6 +9,11 @@ the frames of each kind in windows marked for the plugin ("insn"
 command); this script only says what to send and records, in order, the
 windows it asked for, so that the host can pair them with the plugin's
 marks.
+
+First, outside the marked windows, it checks that the ebpf mode (QEMU's
+RSS program) steers the frames of each kind to the queues the kernel's
+rss mode chooses with the same key, table and hash types, and records
+how many agree.
 """
 
 import argparse
@@ -21,6 +26,7 @@ import tun_bench_ctl
 MODES = ["single", "automq", "rss", "rss_report", "report", "ebpf",
          "rss_tunnel"]
 KINDS = ["tcp4", "tcp6", "tcp6-hao-rh2", "vxlan-tcp4"]
+STEER_FLOWS = 64
 # Each window sends every flow SHORT or LONG times.  Work that comes once
 # in a while (a slab refilled, a page allocated) falls on one window or
 # the other depending on the state of the boot: LONG - SHORT windows of
@@ -47,6 +53,19 @@ def main():
     subprocess.run(["tc", "qdisc", "replace", "dev", args.dev, "root",
                     "noqueue"], check=True)
 
+    agree = {}
+    for kind in KINDS:
+        queues = {}
+        for mode in ("rss", "ebpf"):
+            helper.ask(mode)
+            queues[mode] = helper.ask("steer %s %d" % (kind, STEER_FLOWS))
+        same = sum(a == b for a, b in zip(queues["rss"], queues["ebpf"]))
+        agree[kind] = [same, STEER_FLOWS]
+        print("ebpf steers %d of %d %s flows as rss does" %
+              (same, STEER_FLOWS, kind))
+        for mode, q in queues.items():
+            print("  %-5s %s" % (mode, " ".join(q)))
+
     windows = []
     for kind in KINDS:
         for mode in MODES:
@@ -64,7 +83,8 @@ def main():
     with open(args.out, "w") as f:
         json.dump({"flows": args.flows, "rounds": args.rounds,
                    "short": SHORT * args.flows, "long": LONG * args.flows,
-                   "queues": args.queues, "windows": windows}, f)
+                   "queues": args.queues, "ebpf_agrees": agree,
+                   "windows": windows}, f)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,11 @@
  *               marks of the insn_count QEMU plugin, and followed by a
  *               drain outside it.  The answer counts the windows.
  *
+ *   steer KIND FLOWS
+ *               FLOWS frames of KIND (as for insn) sent one at a time; the
+ *               answer lists the queue each one went to in the current
+ *               mode
+ *
  * Nobody reads the queues while pktgen runs: the rings (txqueuelen, set
  * by pktgen_bench.py) hold a whole run, and each command empties them.
  */
@@ -207,24 +212,23 @@ static int insn_window(int sock, int n)
 	return drain();
 }
 
-static int insn_run(const char *args, int *windows)
+static struct sockaddr_ll insn_sll;
+
+/*
+ * Build @nflows frames of the kind @name into insn_frames (the same ones
+ * for every mode: the random state starts again) and @repeats messages
+ * for each, the flows in turn.
+ */
+static int insn_prepare(const char *name, int nflows, int repeats)
 {
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_ifindex = ifindex,
-	};
-	int nflows, rounds, kind, sock, err = 0, i;
-	int nshort, nlong;
 	struct frame_spec spec, inner;
 	uint32_t state = 0x1234567;
 	struct frame_tunnel t;
+	int kind, i;
 	bool vxlan;
-	char name[32];
 
-	if (sscanf(args, "%31s %d %d %d %d", name, &nflows, &rounds, &nshort,
-		   &nlong) != 5 ||
-	    nflows < 1 || nflows > INSN_FLOWS_MAX || rounds < 1 ||
-	    nshort < 1 || nlong <= nshort || nlong > INSN_FRAMES_MAX / nflows)
+	if (nflows < 1 || nflows > INSN_FLOWS_MAX || repeats < 1 ||
+	    repeats > INSN_FRAMES_MAX / nflows)
 		return -EINVAL;
 	vxlan = !strcmp(name, "vxlan-tcp4");
 	for (kind = 0; kind < FLOW_KINDS; kind++)
@@ -244,15 +248,33 @@ static int insn_run(const char *args, int *windows)
 		insn_iov[i].iov_base = insn_frames[i].data;
 		insn_iov[i].iov_len = insn_frames[i].len;
 	}
-	sll.sll_protocol = htons(oracle_get_be16(insn_frames[0].data + 12));
-	for (i = 0; i < nlong * nflows; i++) {
+	insn_sll.sll_family = AF_PACKET;
+	insn_sll.sll_ifindex = ifindex;
+	insn_sll.sll_protocol =
+		htons(oracle_get_be16(insn_frames[0].data + 12));
+	for (i = 0; i < repeats * nflows; i++) {
 		struct msghdr *m = &insn_msgs[i].msg_hdr;
 
-		m->msg_name = &sll;
-		m->msg_namelen = sizeof(sll);
+		m->msg_name = &insn_sll;
+		m->msg_namelen = sizeof(insn_sll);
 		m->msg_iov = &insn_iov[i % nflows];
 		m->msg_iovlen = 1;
 	}
+	return 0;
+}
+
+static int insn_run(const char *args, int *windows)
+{
+	int nflows, rounds, nshort, nlong, sock, err, i;
+	char name[32];
+
+	if (sscanf(args, "%31s %d %d %d %d", name, &nflows, &rounds, &nshort,
+		   &nlong) != 5 ||
+	    rounds < 1 || nshort < 1 || nlong <= nshort)
+		return -EINVAL;
+	err = insn_prepare(name, nflows, nlong);
+	if (err)
+		return err;
 
 	sock = packet_socket(SOCK_RAW);
 	if (sock < 0)
@@ -264,6 +286,45 @@ static int insn_run(const char *args, int *windows)
 			err = insn_window(sock, nlong * nflows);
 		if (!err)
 			*windows += 2;
+	}
+	close(sock);
+	return err;
+}
+
+/*
+ * Send the prepared frames of @args (KIND FLOWS) one at a time in the
+ * current mode and store in @queue the queue each one went to.
+ */
+static int steer_run(const char *args, int *queue, int *nflows)
+{
+	int sock, err, i, q;
+	char name[32];
+
+	if (sscanf(args, "%31s %d", name, nflows) != 2)
+		return -EINVAL;
+	err = insn_prepare(name, *nflows, 1);
+	if (err)
+		return err;
+
+	sock = packet_socket(SOCK_RAW);
+	if (sock < 0)
+		return sock;
+	for (i = 0; !err && i < *nflows; i++) {
+		if (sendmmsg(sock, insn_msgs + i, 1, 0) != 1) {
+			err = -EIO;
+			break;
+		}
+		err = drain();
+		queue[i] = -1;
+		for (q = 0; !err && q < attached; q++) {
+			if (!drained[q])
+				continue;
+			if (drained[q] > 1 || queue[i] >= 0)
+				err = -EPROTO;
+			queue[i] = q;
+		}
+		if (!err && queue[i] < 0)
+			err = -ENOENT;
 	}
 	close(sock);
 	return err;
@@ -401,6 +462,21 @@ int main(int argc, char **argv)
 				printf("error %s: %s\n", line, strerror(-err));
 			else
 				printf("ok %s %d\n", line, windows);
+			fflush(stdout);
+			continue;
+		}
+		if (!strncmp(line, "steer ", 6)) {
+			int queue[INSN_FLOWS_MAX], n = 0;
+
+			err = steer_run(line + 6, queue, &n);
+			if (err) {
+				printf("error %s: %s\n", line, strerror(-err));
+			} else {
+				printf("ok %s", line);
+				for (i = 0; i < n; i++)
+					printf(" %d", queue[i]);
+				printf("\n");
+			}
 			fflush(stdout);
 			continue;
 		}
