@@ -7,7 +7,7 @@
 #                     QEMU's eBPF RSS program (same key and table), interleaved
 #                     over BENCH_ROUNDS rounds; $(BENCH_DIR)/vm.json
 #   make bench-insn   kernel instructions per packet on the transmit path
-#                     into the tap, for every mode and three packet shapes,
+#                     into the tap, for every mode and four packet shapes,
 #                     counted by a QEMU TCG plugin with -icount; run twice
 #                     (two boots), $(BENCH_DIR)/insn{1,2}.json
 #   make bench        bench-kunit, bench-vm and bench-insn, then one table
