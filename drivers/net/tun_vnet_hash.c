@@ -186,39 +186,6 @@ tun_vnet_hash_ipv6(const struct tun_vnet_hash_pkt *pkt, unsigned int offset,
 	return ip6h;
 }
 
-static void tun_vnet_hash_classify_ipv4(const struct tun_vnet_hash_pkt *pkt,
-					unsigned int offset, u32 types,
-					struct tun_vnet_hash_input *input)
-{
-	struct iphdr iph_buf __uninitialized;
-	__be16 ports_buf[2] __uninitialized;
-	const __be16 *ports = NULL;
-	const struct iphdr *iph;
-	unsigned int end;
-	u8 report;
-
-	iph = tun_vnet_hash_ipv4(pkt, offset, &iph_buf, &end);
-	if (!iph)
-		return;
-
-	/* No fragment has a TCP or UDP header, the first one included. */
-	if (!ip_is_fragment(iph) &&
-	    (iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP))
-		ports = tun_vnet_hash_ports(pkt, offset + iph->ihl * 4, end,
-					    ports_buf);
-
-	report = tun_vnet_hash_pick(types, iph->protocol, ports,
-				    VIRTIO_NET_HASH_REPORT_TCPv4,
-				    VIRTIO_NET_HASH_REPORT_UDPv4,
-				    VIRTIO_NET_HASH_REPORT_IPv4);
-	if (report == VIRTIO_NET_HASH_REPORT_NONE)
-		return;
-
-	tun_vnet_hash_set_input(input, report, VIRTIO_NET_HASH_REPORT_IPv4,
-				&iph->saddr, &iph->daddr, sizeof(iph->saddr),
-				ports);
-}
-
 /* What the walk of an IPv6 extension header chain found. */
 struct tun_vnet_hash_ipv6 {
 	struct in6_addr home_address;	/* src' */
@@ -361,60 +328,6 @@ static void tun_vnet_hash_walk_ipv6(const struct tun_vnet_hash_pkt *pkt,
 		nexthdr = hdr->nexthdr;
 		offset += len;
 	}
-}
-
-static void tun_vnet_hash_classify_ipv6(const struct tun_vnet_hash_pkt *pkt,
-					unsigned int offset, u32 types,
-					struct tun_vnet_hash_input *input)
-{
-	struct tun_vnet_hash_ipv6 walk __uninitialized;
-	struct ipv6hdr ip6h_buf __uninitialized;
-	__be16 ports_buf[2] __uninitialized;
-	const struct in6_addr *src, *dst;
-	const __be16 *ports = NULL;
-	const struct ipv6hdr *ip6h;
-	unsigned int end;
-	u8 report, ip;
-
-	ip6h = tun_vnet_hash_ipv6(pkt, offset, &ip6h_buf, &end);
-	if (!ip6h)
-		return;
-
-	tun_vnet_hash_walk_ipv6(pkt, offset + sizeof(*ip6h), end,
-				ip6h->nexthdr, &walk);
-	if (walk.upper_proto == NEXTHDR_TCP || walk.upper_proto == NEXTHDR_UDP)
-		ports = tun_vnet_hash_ports(pkt, walk.upper_offset, end,
-					    ports_buf);
-
-	/* The _EX types apply only to packets with extension headers, over
-	 * src' and dst'; the plain types otherwise or when none of them
-	 * applies, over the plain addresses.
-	 */
-	report = VIRTIO_NET_HASH_REPORT_NONE;
-	if (walk.has_ext)
-		report = tun_vnet_hash_pick(types, walk.upper_proto, ports,
-					    VIRTIO_NET_HASH_REPORT_TCPv6_EX,
-					    VIRTIO_NET_HASH_REPORT_UDPv6_EX,
-					    VIRTIO_NET_HASH_REPORT_IPv6_EX);
-	if (report != VIRTIO_NET_HASH_REPORT_NONE) {
-		src = walk.has_home_address ? &walk.home_address :
-					      &ip6h->saddr;
-		dst = walk.has_rh2_address ? &walk.rh2_address : &ip6h->daddr;
-		ip = VIRTIO_NET_HASH_REPORT_IPv6_EX;
-	} else {
-		report = tun_vnet_hash_pick(types, walk.upper_proto, ports,
-					    VIRTIO_NET_HASH_REPORT_TCPv6,
-					    VIRTIO_NET_HASH_REPORT_UDPv6,
-					    VIRTIO_NET_HASH_REPORT_IPv6);
-		if (report == VIRTIO_NET_HASH_REPORT_NONE)
-			return;
-		src = &ip6h->saddr;
-		dst = &ip6h->daddr;
-		ip = VIRTIO_NET_HASH_REPORT_IPv6;
-	}
-
-	tun_vnet_hash_set_input(input, report, ip, src, dst, sizeof(*src),
-				ports);
 }
 
 /* The network protocol of the Ethernet frame at *@offset, 802.1Q and
@@ -594,52 +507,33 @@ static u32 tun_vnet_hash_udp_tunnel(const struct tun_vnet_hash_pkt *pkt,
 }
 
 /*
- * Whether the packet whose outer IP header (@protocol) is at @offset is
- * an encapsulation of a type enabled in @tunnel_types, with an inner IP
- * header held in full.  If it is, @tunnel says where the inner IP header
- * is (@tunnel->inner) and which it is (@tunnel->inner_proto).  The outer
- * header must be held in full and not be a fragment; the encapsulation
- * header and the inner headers must be held in full within the outer
- * packet and be well-formed.  Anything else is not encapsulated.
+ * Whether the payload at @payload of an outer IP packet (IPv6 if
+ * @outer_ipv6) that ends at @end, of protocol @proto, is an encapsulation
+ * of a type enabled in @tunnel_types, with an inner IP header held in
+ * full.  If it is, @tunnel says where the inner IP header is
+ * (@tunnel->inner) and which it is (@tunnel->inner_proto).  The outer
+ * header must be held in full and not be a fragment, which the caller
+ * checked; the encapsulation header and the inner headers must be held in
+ * full within the outer packet and be well-formed.  Anything else is not
+ * encapsulated.
  */
 static bool tun_vnet_hash_tunnel(const struct tun_vnet_hash_pkt *pkt,
-				 __be16 protocol, unsigned int offset,
+				 u8 proto, unsigned int payload,
+				 unsigned int end, bool outer_ipv6,
 				 u32 tunnel_types,
 				 struct tun_vnet_hash_tunnel *tunnel)
 {
-	struct tun_vnet_hash_ipv6 walk __uninitialized;
 	struct tun_vnet_hash_pkt outer = *pkt;
 	const struct ipv6hdr *ip6h;
-	unsigned int payload;
 	const struct iphdr *iph;
 	union {
 		struct iphdr v4;
 		struct ipv6hdr v6;
 	} buf __uninitialized;
 	u32 types;
-	u8 proto;
 
-	if (protocol == htons(ETH_P_IP)) {
-		iph = tun_vnet_hash_ipv4(pkt, offset, &buf.v4, &tunnel->end);
-		if (!iph || ip_is_fragment(iph))
-			return false;
-		proto = iph->protocol;
-		payload = offset + iph->ihl * 4;
-		tunnel->outer_ipv6 = false;
-	} else if (protocol == htons(ETH_P_IPV6)) {
-		ip6h = tun_vnet_hash_ipv6(pkt, offset, &buf.v6, &tunnel->end);
-		if (!ip6h)
-			return false;
-		tun_vnet_hash_walk_ipv6(pkt, offset + sizeof(*ip6h),
-					tunnel->end, ip6h->nexthdr, &walk);
-		if (walk.has_fragment || !walk.upper_proto)
-			return false;
-		proto = walk.upper_proto;
-		payload = walk.upper_offset;
-		tunnel->outer_ipv6 = true;
-	} else {
-		return false;
-	}
+	tunnel->end = end;
+	tunnel->outer_ipv6 = outer_ipv6;
 
 	switch (proto) {
 	case IPPROTO_UDP:
@@ -684,6 +578,114 @@ static bool tun_vnet_hash_tunnel(const struct tun_vnet_hash_pkt *pkt,
 	return false;
 }
 
+/*
+ * Classify the IPv4 packet at @offset into @input; or, when it is an
+ * encapsulation enabled in @tunnel_types, leave @input and return true
+ * with @tunnel saying where the inner packet is.
+ */
+static bool tun_vnet_hash_classify_ipv4(const struct tun_vnet_hash_pkt *pkt,
+					unsigned int offset, u32 types,
+					u32 tunnel_types,
+					struct tun_vnet_hash_tunnel *tunnel,
+					struct tun_vnet_hash_input *input)
+{
+	struct iphdr iph_buf __uninitialized;
+	__be16 ports_buf[2] __uninitialized;
+	const __be16 *ports = NULL;
+	const struct iphdr *iph;
+	unsigned int end;
+	u8 report;
+
+	iph = tun_vnet_hash_ipv4(pkt, offset, &iph_buf, &end);
+	if (!iph)
+		return false;
+
+	if (tunnel_types && !ip_is_fragment(iph) &&
+	    tun_vnet_hash_tunnel(pkt, iph->protocol, offset + iph->ihl * 4,
+				 end, false, tunnel_types, tunnel))
+		return true;
+
+	/* No fragment has a TCP or UDP header, the first one included. */
+	if (!ip_is_fragment(iph) &&
+	    (iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP))
+		ports = tun_vnet_hash_ports(pkt, offset + iph->ihl * 4, end,
+					    ports_buf);
+
+	report = tun_vnet_hash_pick(types, iph->protocol, ports,
+				    VIRTIO_NET_HASH_REPORT_TCPv4,
+				    VIRTIO_NET_HASH_REPORT_UDPv4,
+				    VIRTIO_NET_HASH_REPORT_IPv4);
+	if (report == VIRTIO_NET_HASH_REPORT_NONE)
+		return false;
+
+	tun_vnet_hash_set_input(input, report, VIRTIO_NET_HASH_REPORT_IPv4,
+				&iph->saddr, &iph->daddr, sizeof(iph->saddr),
+				ports);
+	return false;
+}
+
+/* As tun_vnet_hash_classify_ipv4(), for the IPv6 packet at @offset. */
+static bool tun_vnet_hash_classify_ipv6(const struct tun_vnet_hash_pkt *pkt,
+					unsigned int offset, u32 types,
+					u32 tunnel_types,
+					struct tun_vnet_hash_tunnel *tunnel,
+					struct tun_vnet_hash_input *input)
+{
+	struct tun_vnet_hash_ipv6 walk __uninitialized;
+	struct ipv6hdr ip6h_buf __uninitialized;
+	__be16 ports_buf[2] __uninitialized;
+	const struct in6_addr *src, *dst;
+	const __be16 *ports = NULL;
+	const struct ipv6hdr *ip6h;
+	unsigned int end;
+	u8 report, ip;
+
+	ip6h = tun_vnet_hash_ipv6(pkt, offset, &ip6h_buf, &end);
+	if (!ip6h)
+		return false;
+
+	tun_vnet_hash_walk_ipv6(pkt, offset + sizeof(*ip6h), end,
+				ip6h->nexthdr, &walk);
+	if (tunnel_types && !walk.has_fragment && walk.upper_proto &&
+	    tun_vnet_hash_tunnel(pkt, walk.upper_proto, walk.upper_offset,
+				 end, true, tunnel_types, tunnel))
+		return true;
+	if (walk.upper_proto == NEXTHDR_TCP || walk.upper_proto == NEXTHDR_UDP)
+		ports = tun_vnet_hash_ports(pkt, walk.upper_offset, end,
+					    ports_buf);
+
+	/* The _EX types apply only to packets with extension headers, over
+	 * src' and dst'; the plain types otherwise or when none of them
+	 * applies, over the plain addresses.
+	 */
+	report = VIRTIO_NET_HASH_REPORT_NONE;
+	if (walk.has_ext)
+		report = tun_vnet_hash_pick(types, walk.upper_proto, ports,
+					    VIRTIO_NET_HASH_REPORT_TCPv6_EX,
+					    VIRTIO_NET_HASH_REPORT_UDPv6_EX,
+					    VIRTIO_NET_HASH_REPORT_IPv6_EX);
+	if (report != VIRTIO_NET_HASH_REPORT_NONE) {
+		src = walk.has_home_address ? &walk.home_address :
+					      &ip6h->saddr;
+		dst = walk.has_rh2_address ? &walk.rh2_address : &ip6h->daddr;
+		ip = VIRTIO_NET_HASH_REPORT_IPv6_EX;
+	} else {
+		report = tun_vnet_hash_pick(types, walk.upper_proto, ports,
+					    VIRTIO_NET_HASH_REPORT_TCPv6,
+					    VIRTIO_NET_HASH_REPORT_UDPv6,
+					    VIRTIO_NET_HASH_REPORT_IPv6);
+		if (report == VIRTIO_NET_HASH_REPORT_NONE)
+			return false;
+		src = &ip6h->saddr;
+		dst = &ip6h->daddr;
+		ip = VIRTIO_NET_HASH_REPORT_IPv6;
+	}
+
+	tun_vnet_hash_set_input(input, report, ip, src, dst, sizeof(*src),
+				ports);
+	return false;
+}
+
 /* The classification of tun_vnet_hash_classify(); @protocol is the
  * network protocol of a packet without an Ethernet header.
  */
@@ -695,6 +697,7 @@ static void tun_vnet_hash_classify_pkt(const struct tun_vnet_hash_pkt *pkt,
 	struct tun_vnet_hash_tunnel tunnel __uninitialized;
 	struct tun_vnet_hash_pkt inner __uninitialized;
 	unsigned int offset = 0;
+	bool encap;
 
 	input->len = 0;
 	input->report = VIRTIO_NET_HASH_REPORT_NONE;
@@ -703,22 +706,33 @@ static void tun_vnet_hash_classify_pkt(const struct tun_vnet_hash_pkt *pkt,
 		protocol = tun_vnet_hash_eth_proto(pkt, &offset,
 						   pkt->vlan_tags);
 
-	if (tunnel_types &&
-	    tun_vnet_hash_tunnel(pkt, protocol, offset, tunnel_types,
-				 &tunnel)) {
-		/* One level: the inner packet is classified as it is. */
+	/*
+	 * The outer header is parsed once, to classify the packet or to find
+	 * its encapsulation; then, one level only (no tunnel type is enabled
+	 * on the second pass), the inner packet is classified as it is.
+	 */
+	for (;;) {
+		if (protocol == htons(ETH_P_IP))
+			encap = tun_vnet_hash_classify_ipv4(pkt, offset, types,
+							    tunnel_types,
+							    &tunnel, input);
+		else if (protocol == htons(ETH_P_IPV6))
+			encap = tun_vnet_hash_classify_ipv6(pkt, offset, types,
+							    tunnel_types,
+							    &tunnel, input);
+		else
+			encap = false;
+		if (!encap)
+			return;
+
 		inner = *pkt;
 		inner.len = tunnel.end;
 		inner.headlen = min(pkt->headlen, tunnel.end);
 		pkt = &inner;
 		protocol = tunnel.inner_proto;
 		offset = tunnel.inner;
+		tunnel_types = 0;
 	}
-
-	if (protocol == htons(ETH_P_IP))
-		tun_vnet_hash_classify_ipv4(pkt, offset, types, input);
-	else if (protocol == htons(ETH_P_IPV6))
-		tun_vnet_hash_classify_ipv6(pkt, offset, types, input);
 }
 
 /**
