@@ -523,7 +523,7 @@ static bool tun_vnet_hash_tunnel(const struct tun_vnet_hash_pkt *pkt,
 				 u32 tunnel_types,
 				 struct tun_vnet_hash_tunnel *tunnel)
 {
-	struct tun_vnet_hash_pkt outer = *pkt;
+	struct tun_vnet_hash_pkt outer __uninitialized;
 	const struct ipv6hdr *ip6h;
 	const struct iphdr *iph;
 	union {
@@ -557,6 +557,7 @@ static bool tun_vnet_hash_tunnel(const struct tun_vnet_hash_pkt *pkt,
 		return false;
 
 	/* Inner headers count only within the outer packet. */
+	outer = *pkt;
 	outer.len = tunnel->end;
 	outer.headlen = min(pkt->headlen, tunnel->end);
 	if (tunnel->inner_proto == htons(ETH_P_TEB))
