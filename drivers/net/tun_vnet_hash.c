@@ -363,6 +363,9 @@ struct tun_vnet_hash_tunnel {
 	bool outer_ipv6;
 	unsigned int inner;	/* offset of the inner frame or IP header */
 	__be16 inner_proto;	/* ETH_P_TEB for an Ethernet frame */
+	struct tun_vnet_hash_pkt pkt;	/* the packet cut at @end, where
+					 * the inner headers are read
+					 */
 };
 
 #define TUN_VNET_HASH_VXLAN_PORT	4789	/* IANA */
@@ -523,7 +526,6 @@ static bool tun_vnet_hash_tunnel(const struct tun_vnet_hash_pkt *pkt,
 				 u32 tunnel_types,
 				 struct tun_vnet_hash_tunnel *tunnel)
 {
-	struct tun_vnet_hash_pkt outer __uninitialized;
 	const struct ipv6hdr *ip6h;
 	const struct iphdr *iph;
 	union {
@@ -557,22 +559,22 @@ static bool tun_vnet_hash_tunnel(const struct tun_vnet_hash_pkt *pkt,
 		return false;
 
 	/* Inner headers count only within the outer packet. */
-	outer = *pkt;
-	outer.len = tunnel->end;
-	outer.headlen = min(pkt->headlen, tunnel->end);
+	tunnel->pkt = *pkt;
+	tunnel->pkt.len = tunnel->end;
+	tunnel->pkt.headlen = min(pkt->headlen, tunnel->end);
 	if (tunnel->inner_proto == htons(ETH_P_TEB))
-		tunnel->inner_proto = tun_vnet_hash_eth_proto(&outer,
+		tunnel->inner_proto = tun_vnet_hash_eth_proto(&tunnel->pkt,
 							      &tunnel->inner,
 							      0);
 
 	if (tunnel->inner_proto == htons(ETH_P_IP)) {
-		iph = tun_vnet_hash_header(&outer, tunnel->inner,
+		iph = tun_vnet_hash_header(&tunnel->pkt, tunnel->inner,
 					   sizeof(buf.v4), &buf.v4);
 		return iph && iph->version == 4 && iph->ihl >= 5 &&
 		       tunnel->inner + iph->ihl * 4 <= tunnel->end;
 	}
 	if (tunnel->inner_proto == htons(ETH_P_IPV6)) {
-		ip6h = tun_vnet_hash_header(&outer, tunnel->inner,
+		ip6h = tun_vnet_hash_header(&tunnel->pkt, tunnel->inner,
 					    sizeof(buf.v6), &buf.v6);
 		return ip6h && ip6h->version == 6;
 	}
@@ -696,7 +698,6 @@ static void tun_vnet_hash_classify_pkt(const struct tun_vnet_hash_pkt *pkt,
 				       struct tun_vnet_hash_input *input)
 {
 	struct tun_vnet_hash_tunnel tunnel __uninitialized;
-	struct tun_vnet_hash_pkt inner __uninitialized;
 	unsigned int offset = 0;
 	bool encap;
 
@@ -726,10 +727,8 @@ static void tun_vnet_hash_classify_pkt(const struct tun_vnet_hash_pkt *pkt,
 		if (!encap)
 			return;
 
-		inner = *pkt;
-		inner.len = tunnel.end;
-		inner.headlen = min(pkt->headlen, tunnel.end);
-		pkt = &inner;
+		/* With no tunnel type, @tunnel is not written again. */
+		pkt = &tunnel.pkt;
 		protocol = tunnel.inner_proto;
 		offset = tunnel.inner;
 		tunnel_types = 0;
