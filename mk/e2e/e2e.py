@@ -304,7 +304,7 @@ def main():
     ap.add_argument("--vnet-hash", default="on", choices=("on", "off"))
     ap.add_argument("--flows", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--accel", default="auto")
+    ap.add_argument("--accel", default="tcg")
     ap.add_argument("--boot-timeout", type=int, default=600)
     ap.add_argument("--timeout", type=int, default=300)
     ap.add_argument("--pace", type=float, default=0.05)
@@ -317,10 +317,12 @@ def main():
     print("# e2e %s seed %d flows %d per kind" % (mode, seed, args.flows),
           flush=True)
 
+    # L1 runs this project's kernel, which has vhost-net built in: a
+    # missing device is a broken L1, never a reason to pass the mode.
     if args.vhost == "on" and not os.path.exists("/dev/vhost-net"):
-        print("ok 1 - e2e %s # SKIP no /dev/vhost-net in L1" % mode)
-        print("# e2e: 0 passed, 0 failed")
-        return 0
+        print("not ok 1 - e2e %s: no /dev/vhost-net in L1" % mode)
+        print("# e2e: 0 passed, 1 failed")
+        return 1
 
     accel = args.accel
     if accel == "auto":
