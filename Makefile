@@ -125,13 +125,18 @@ bench-kunit: tree
 	@grep -a -E 'ns/pkt|flows per shape' $(BENCH_DIR)/kunit-raw.log | \
 		sed 's/^.*# [a-z_]*: //' | tee $(BENCH_DIR)/classify.txt
 
-# Run every check even when one fails, then print the summary line.
+# Run every check even when one fails, then print the summary: each
+# check's counts and wall time, the total time, and the closing line.
 # The fuzzer's long run (mk/selftest.mk) is make check's.
 # The VM's accelerator (mk/vm/run.sh writes it) is named in the summary.
+# Each check's wall time (what it built included) goes to NAME.secs.
 check:
-	@rm -f $(RESULTS)/*.counts $(BUILD)/vm/accel-used; rc=0; \
+	@rm -f $(RESULTS)/*.counts $(RESULTS)/*.secs $(BUILD)/vm/accel-used; \
+	mkdir -p $(RESULTS); rc=0; \
 	for t in $(CHECKS); do \
+		t0=$$(date +%s); \
 		$(MAKE) --no-print-directory $$t SELFTEST_FUZZ_LONG=1 || rc=1; \
+		echo $$(($$(date +%s) - t0)) > $(RESULTS)/$$t.secs; \
 	done; \
 	ACCEL_USED=$(BUILD)/vm/accel-used \
 		$(REPO)/mk/summary.sh $(RESULTS) $(CHECKS) || rc=1; exit $$rc
