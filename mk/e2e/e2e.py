@@ -304,7 +304,7 @@ def main():
     ap.add_argument("--vnet-hash", default="on", choices=("on", "off"))
     ap.add_argument("--flows", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--accel", default="tcg")
+    ap.add_argument("--accel", default="auto")
     ap.add_argument("--boot-timeout", type=int, default=600)
     ap.add_argument("--timeout", type=int, default=300)
     ap.add_argument("--pace", type=float, default=0.05)
