@@ -23,6 +23,11 @@
 #   VM_BOOT_TIMEOUT  seconds for the kernel to reach the command (default
 #                  20 under kvm, 240 under tcg); past them the VM is ended
 #   VM_ACCEL_CACHE directory of the probe's answers (default build/vm/accel.d)
+#   VM_KVM_DEV     the KVM device auto looks at (default /dev/kvm; the
+#                  accelerator test points it at files of its own, so
+#                  that its result does not depend on the host's device)
+#   VM_KVM_PROBE_TIMEOUT  seconds the probe gives the kernel to reach its
+#                  command under kvm (default 20)
 #   VM_ACCEL_USED  file that gets the accelerator used and why (default
 #                  build/vm/accel-used; make check prints it)
 #   VM_CWD         directory the command runs in (default: the repository)
@@ -56,6 +61,8 @@ rwdir=${VM_RW_DIR-$repo/build}
 log=${VM_LOG:-$vmdir/last-serial.log}
 accel_cache=${VM_ACCEL_CACHE:-$vmdir/accel.d}
 accel_used=${VM_ACCEL_USED:-$vmdir/accel-used}
+kvm_dev=${VM_KVM_DEV:-/dev/kvm}
+kvm_probe_timeout=${VM_KVM_PROBE_TIMEOUT:-20}
 msize=512000
 p9cache=${VM_9P_CACHE-loose}
 
@@ -110,7 +117,7 @@ printf '%s\n' "$1" > "$rundir/cmd"
 # and runs a boot sector, yet the kernel stops at once with "KVM internal
 # error ... emulation failure" (an XRSTOR in early boot) and qemu waits,
 # paused.  So boot the kernel itself under kvm with a trivial command,
-# bounded by VM_BOOT_TIMEOUT=20; anything but the command's marker and
+# bounded by $kvm_probe_timeout; anything but the command's marker and
 # status 0 means tcg.  The answer is kept per host boot and kernel image.
 probe_kvm() {
 	local cache=$1 boot_id out st=0 why
@@ -119,10 +126,11 @@ probe_kvm() {
 		sed -n 2p "$cache"
 		return
 	fi
-	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-		why="no usable /dev/kvm"
+	if [ ! -r "$kvm_dev" ] || [ ! -w "$kvm_dev" ]; then
+		why="no usable $kvm_dev"
 	else
-		out=$(VM_ACCEL=kvm VM_BOOT_TIMEOUT=20 VM_TIMEOUT=30 VM_RW_DIR= \
+		out=$(VM_ACCEL=kvm VM_BOOT_TIMEOUT=$kvm_probe_timeout \
+			VM_TIMEOUT=$((kvm_probe_timeout + 10)) VM_RW_DIR= \
 			VM_LOG="$rundir/probe.log" VM_VERBOSE=0 VM_PROBING=1 \
 			"$0" 'echo VM-KVM-PROBE-OK' 2>"$rundir/probe.err") || st=$?
 		if [ $st -eq 0 ] && [ "$out" = VM-KVM-PROBE-OK ]; then
