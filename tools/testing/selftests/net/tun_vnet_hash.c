@@ -2423,4 +2423,184 @@ TEST_F(vtap, deleted_device)
 	EXPECT_EQ(0, ioctl(self->dev.fds[0], TUNGETVNETHASHCAP, &cap));
 }
 
+/*
+ * A frame that tap segments in software is read as several packets, and
+ * each reports the hash of its own headers.  tap never takes UFO, so a
+ * UDP datagram with GSO_UDP, written into a tap device under the macvtap
+ * or ipvtap, comes out as IP fragments: IPv4 with the 2-tuple hash by the
+ * fragment rule, not the UDPv4 of the whole datagram.  They stay on the
+ * queue chosen for the whole datagram, by its UDPv4 hash.
+ */
+#define UFO_LOWER	"vhufo0"
+#define UFO_PAYLOAD	3000
+#define UFO_GSO_SIZE	1400
+
+FIXTURE(vtap_ufo)
+{
+	struct device dev;
+	uint16_t table[TABLE_MAX];
+	struct expect e;
+	int lower;
+};
+
+FIXTURE_VARIANT(vtap_ufo)
+{
+	bool ipvtap;
+};
+
+FIXTURE_VARIANT_ADD(vtap_ufo, macvtap) {
+	.ipvtap = false,
+};
+
+FIXTURE_VARIANT_ADD(vtap_ufo, ipvtap) {
+	.ipvtap = true,
+};
+
+FIXTURE_SETUP(vtap_ufo)
+{
+	char ifname[IFNAMSIZ] = UFO_LOWER;
+	int i, fd;
+
+	self->lower = -1;
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	if (vnet_hash_missing())
+		SKIP(return, "TUNGETVNETHASHCAP not supported");
+	self->lower = tun_open_queue(ifname, IFF_TAP | IFF_NO_PI |
+				     IFF_VNET_HDR);
+	ASSERT_LE(0, self->lower);
+	ASSERT_EQ(0, tun_prepare_queue(self->lower,
+				       sizeof(struct virtio_net_hdr)));
+	/* ipvlan devices share the address of their lower device. */
+	if (variant->ipvtap)
+		ASSERT_EQ(0, vtap_ip("link set " UFO_LOWER " address "
+				     VTAP_MAC));
+	ASSERT_EQ(0, netdev_set_up(UFO_LOWER));
+	ASSERT_EQ(0, vtap_ip(variant->ipvtap ?
+			     "link add link " UFO_LOWER " name " VTAP_NAME
+			     " type ipvtap mode l2" :
+			     "link add link " UFO_LOWER " name " VTAP_NAME
+			     " address " VTAP_MAC
+			     " type macvtap mode bridge"));
+	ASSERT_EQ(0, netdev_set_up(VTAP_NAME));
+	if (variant->ipvtap)
+		ASSERT_EQ(0, vtap_ip("addr add " VTAP_ADDR4 "/32 dev "
+				     VTAP_NAME));
+
+	memset(&self->dev, 0, sizeof(self->dev));
+	self->dev.hdr_sz = sizeof(struct virtio_net_hdr_v1_hash);
+	for (i = 0; i < QUEUES; i++) {
+		fd = vtap_open_queue(self->dev.hdr_sz);
+		ASSERT_LE(0, fd);
+		self->dev.fds[self->dev.nq++] = fd;
+	}
+	expect_init(&self->e, self->table, RSS | REPORT);
+	self->e.types = T_IPV4 | T_UDP4;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+}
+
+FIXTURE_TEARDOWN(vtap_ufo)
+{
+	device_close(&self->dev);
+	vtap_ip("link del " VTAP_NAME);
+	if (self->lower >= 0)
+		close(self->lower);
+}
+
+TEST_F(vtap_ufo, fragments_report_ipv4)
+{
+	uint8_t buf[sizeof(struct virtio_net_hdr) + ETH_HLEN + 28 +
+		    UFO_PAYLOAD];
+	struct virtio_net_hdr *gso = (struct virtio_net_hdr *)buf;
+	uint8_t *eth = buf + sizeof(*gso), *ip = eth + ETH_HLEN;
+	uint8_t *udp = ip + 20, frag[VNET_HDR_MAX + FRAME_MAX];
+	size_t frame_len = ETH_HLEN + 28 + UFO_PAYLOAD;
+	struct oracle_result whole, res;
+	int i, round, fragments = 0;
+	struct oracle_input in;
+	unsigned int offset = 0;
+	struct pollfd pfd[QUEUES];
+	struct rx_result rx;
+	int want_queue;
+	ssize_t n;
+
+	memset(buf, 0, sizeof(buf));
+	gso->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	gso->gso_type = VIRTIO_NET_HDR_GSO_UDP;
+	gso->hdr_len = ETH_HLEN + 28;
+	gso->gso_size = UFO_GSO_SIZE;
+	gso->csum_start = ETH_HLEN + 20;
+	gso->csum_offset = 6;
+	memcpy(eth, frame_dst_mac, ETH_ALEN);
+	eth[6] = 0x02;
+	eth[11] = 0x01;
+	frame_put_be16(eth + 12, ETH_P_IP);
+	ip[0] = 0x45;
+	frame_put_be16(ip + 2, 28 + UFO_PAYLOAD);
+	ip[8] = 64;
+	ip[9] = ORACLE_NEXTHDR_UDP;
+	ASSERT_EQ(1, inet_pton(AF_INET, "66.9.149.187", ip + 12));
+	ASSERT_EQ(1, inet_pton(AF_INET, VTAP_ADDR4, ip + 16));
+	frame_put_be16(ip + 10, frame_ipv4_csum(ip, 20));
+	frame_put_be16(udp, 2794);
+	frame_put_be16(udp + 2, 1766);
+	frame_put_be16(udp + 4, 8 + UFO_PAYLOAD);
+	for (i = 0; i < UFO_PAYLOAD; i++)
+		udp[8 + i] = i;
+
+	/* The queue is chosen for the datagram as a whole: UDPv4. */
+	oracle_classify_eth(eth, frame_len, self->e.types, &in);
+	whole = oracle_hash(self->e.key, self->e.key_size, &in);
+	ASSERT_EQ(R_UDP4, whole.report);
+	want_queue = oracle_queue(whole, self->e.table, self->e.mask,
+				  self->e.unclassified_queue, self->dev.nq);
+
+	ASSERT_EQ((ssize_t)sizeof(buf), write(self->lower, buf, sizeof(buf)))
+		TH_LOG("write: %s", strerror(errno));
+
+	for (i = 0; i < self->dev.nq; i++) {
+		pfd[i].fd = self->dev.fds[i];
+		pfd[i].events = POLLIN;
+	}
+	for (round = 0; round < 100 && offset < 8 + UFO_PAYLOAD; round++) {
+		ASSERT_LE(0, poll(pfd, self->dev.nq, 10));
+		for (i = 0; i < self->dev.nq; i++) {
+			while ((n = read(self->dev.fds[i], frag,
+					 sizeof(frag))) > 0) {
+				const uint8_t *fip = frag + self->dev.hdr_sz +
+						     ETH_HLEN;
+				uint16_t frag_off = oracle_get_be16(fip + 6);
+
+				if (n < self->dev.hdr_sz + ETH_HLEN + 20 ||
+				    oracle_get_be16(frag + self->dev.hdr_sz +
+						    12) != ETH_P_IP)
+					continue;
+				fragments++;
+				memcpy(rx.hdr, frag, self->dev.hdr_sz);
+				EXPECT_EQ(want_queue, i)
+					TH_LOG("fragment %d", fragments);
+				EXPECT_EQ(offset / 8, frag_off & 0x1fff);
+				offset += oracle_get_be16(fip + 2) - 20;
+				EXPECT_EQ(offset < 8 + UFO_PAYLOAD,
+					  !!(frag_off & 0x2000))
+					TH_LOG("fragment %d: MF", fragments);
+
+				oracle_classify_eth(frag + self->dev.hdr_sz,
+						    n - self->dev.hdr_sz,
+						    self->e.types, &in);
+				res = oracle_hash(self->e.key,
+						  self->e.key_size, &in);
+				EXPECT_EQ(R_IPV4, res.report);
+				EXPECT_EQ(R_IPV4, rx_hash_report(&rx))
+					TH_LOG("fragment %d: hash_report",
+					       fragments);
+				EXPECT_EQ(res.value, rx_hash_value(&rx))
+					TH_LOG("fragment %d: hash_value",
+					       fragments);
+			}
+		}
+	}
+	EXPECT_EQ(8 + UFO_PAYLOAD, offset);
+	EXPECT_EQ(3, fragments);
+}
+
 TEST_HARNESS_MAIN
