@@ -431,7 +431,8 @@ static u32 tun_vnet_hash_gre(const struct tun_vnet_hash_pkt *pkt,
 	if ((gre[0] & (GRE_CSUM | GRE_KEY | GRE_SEQ)) == GRE_KEY &&
 	    gre[1] == htons(ETH_P_TEB))
 		types |= VIRTIO_NET_HASH_TUNNEL_TYPE_NVGRE;
-	if (tunnel->outer_ipv6)
+	/* RFC 7676: IPv6 as the delivery or as the payload protocol */
+	if (tunnel->outer_ipv6 || gre[1] == htons(ETH_P_IPV6))
 		types |= VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_7676;
 	return types;
 }
