@@ -1108,6 +1108,10 @@ struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg,
 	if (hash.flags & TUN_VNET_HASH_RSS)
 		table_length = hash.indirection_table_mask + 1;
 
+	/* Built in, the core still runs when its initcall failed. */
+	if (unlikely(!tun_vnet_hash_cache))
+		return ERR_PTR(-ENOMEM);
+
 	config = kmem_cache_zalloc(tun_vnet_hash_cache, GFP_KERNEL_ACCOUNT);
 	if (!config)
 		return ERR_PTR(-ENOMEM);
