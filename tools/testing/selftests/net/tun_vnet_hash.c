@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -2421,6 +2422,82 @@ TEST_F(vtap, deleted_device)
 					    self->dev.fds[self->dev.nq - 1],
 					    &(struct expect){ .flags = 0 }));
 	EXPECT_EQ(0, ioctl(self->dev.fds[0], TUNGETVNETHASHCAP, &cap));
+}
+
+/*
+ * A read writes the whole vnet header, zeroing what the driver has no
+ * value for: TUNSETVNETHDRSZ bounds that at 128 bytes, on tun and tap.
+ */
+#define VNET_HDR_BOUND	128
+
+static void hdr_size_bound(struct __test_metadata *_metadata, int fd)
+{
+	int sz;
+
+	sz = VNET_HDR_BOUND + 1;
+	EXPECT_EQ(-1, ioctl(fd, TUNSETVNETHDRSZ, &sz));
+	EXPECT_EQ(EINVAL, errno);
+	sz = INT_MAX;
+	EXPECT_EQ(-1, ioctl(fd, TUNSETVNETHDRSZ, &sz));
+	EXPECT_EQ(EINVAL, errno);
+	sz = VNET_HDR_BOUND;
+	EXPECT_EQ(0, ioctl(fd, TUNSETVNETHDRSZ, &sz));
+	sz = 0;
+	EXPECT_EQ(0, ioctl(fd, TUNGETVNETHDRSZ, &sz));
+	EXPECT_EQ(VNET_HDR_BOUND, sz);
+}
+
+/*
+ * Send one frame and read it with a header of VNET_HDR_BOUND bytes, set on
+ * every queue (no hashing configuration: the header is all zero).
+ */
+static void hdr_bound_read(struct __test_metadata *_metadata,
+			   struct device *dev, int ifindex)
+{
+	uint8_t buf[VNET_HDR_BOUND + FRAME_MAX];
+	struct pollfd pfd[TUN_MAX_QUEUES];
+	struct frame_spec s;
+	ssize_t n = -1;
+	struct frame f;
+	int i, q;
+
+	for (q = 0; q < dev->nq; q++) {
+		hdr_size_bound(_metadata, dev->fds[q]);
+		pfd[q].fd = dev->fds[q];
+		pfd[q].events = POLLIN;
+	}
+	case_spec(&ipv4_cases[0], &s);
+	if (dev->ipvtap)
+		ASSERT_TRUE(vtap_ip_frame(&s));
+	frame_build(&f, &s);
+	ASSERT_EQ(0, packet_send(dev->sock, ifindex, &f, false));
+	for (i = 0; i < 100 && n < 0; i++) {
+		ASSERT_LE(0, poll(pfd, dev->nq, 10));
+		for (q = 0; q < dev->nq && n < 0; q++) {
+			memset(buf, 0xa5, sizeof(buf));
+			n = read(dev->fds[q], buf, sizeof(buf));
+		}
+	}
+	ASSERT_EQ((ssize_t)(VNET_HDR_BOUND + f.len), n);
+	for (i = 0; i < VNET_HDR_BOUND; i++)
+		EXPECT_EQ(0, buf[i]) TH_LOG("vnet header byte %d", i);
+	EXPECT_EQ(0, memcmp(buf + VNET_HDR_BOUND, f.data, f.len));
+}
+
+TEST(tun_vnet_hdr_size_bound)
+{
+	struct device dev;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, device_create(&dev, "vh%d", IFF_TAP | IFF_NO_PI |
+				   IFF_VNET_HDR, 1, VNET_HDR_BOUND));
+	hdr_bound_read(_metadata, &dev, dev.ifindex);
+	device_close(&dev);
+}
+
+TEST_F(vtap, hdr_size_bound)
+{
+	hdr_bound_read(_metadata, &self->dev, self->dev.ifindex);
 }
 
 /*
