@@ -1187,7 +1187,7 @@ TEST_F(vnet_hash, gso_csum_header)
 
 /*
  * Device-wide behaviour on a 4-queue tap with a 20-byte header:
- * validation, lifetime, queue changes, eBPF and ethtool.
+ * validation, lifetime, queue changes and eBPF.
  */
 FIXTURE(vnet_hash_ctl)
 {
@@ -1978,124 +1978,6 @@ TEST_F(vnet_hash_ctl, persist)
 	check_flows(_metadata, &self->dev, &self->e, &self->state,
 		    self->dev.fds, QUEUES, 14, 2, "reopened");
 	EXPECT_EQ(0, ioctl(self->dev.fds[0], TUNSETPERSIST, 0));
-}
-
-/* Run a command, return its output (truncated to @size). */
-static int run_output(const char *cmd, char *out, size_t size)
-{
-	size_t len = 0, n;
-	FILE *p;
-
-	p = popen(cmd, "r");
-	if (!p)
-		return -errno;
-	while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)))
-		len += n;
-	out[len] = '\0';
-	return pclose(p);
-}
-
-/* Parse `ethtool -x`: ring count, table entries and key. */
-static int parse_ethtool_x(const char *out, int *rings, int *table,
-			   int *table_len, uint8_t *key, int *key_len)
-{
-	const char *p = strstr(out, " with ");
-	unsigned int byte;
-	int row, n, a[8];
-
-	*table_len = 0;
-	*key_len = 0;
-	if (!p || sscanf(p, " with %d RX ring", rings) != 1)
-		return -1;
-	p = strchr(p, '\n');
-	while (p && (n = sscanf(p + 1, " %d: %d %d %d %d %d %d %d %d", &row,
-				&a[0], &a[1], &a[2], &a[3], &a[4], &a[5],
-				&a[6], &a[7])) > 1) {
-		memcpy(table + *table_len, a, (n - 1) * sizeof(int));
-		*table_len += n - 1;
-		if (*table_len > TABLE_MAX - 8)
-			return -1;
-		p = strchr(p + 1, '\n');
-	}
-	p = strstr(out, "RSS hash key:");
-	if (!p)
-		return -1;
-	p = strchr(p, '\n');
-	while (p && *key_len < 64 && sscanf(p + 1, "%2x", &byte) == 1) {
-		key[(*key_len)++] = byte;
-		p += 3;
-		if (*p != ':')
-			break;
-	}
-	return 0;
-}
-
-/* ethtool shows the configuration, read-only. */
-TEST_F(vnet_hash_ctl, ethtool)
-{
-	int rings, table[TABLE_MAX], table_len, key_len, i;
-	char cmd[128], out[8192];
-	uint8_t key[64];
-
-	if (system("ethtool --version >/dev/null 2>&1"))
-		SKIP(return, "no ethtool");
-
-	/* Hashing off: no table, no key, no hash function, not a zero key */
-	snprintf(cmd, sizeof(cmd), "ethtool -x %s 2>&1", self->dev.ifname);
-	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
-	ASSERT_EQ(0, parse_ethtool_x(out, &rings, table, &table_len, key,
-				     &key_len)) TH_LOG("%s", out);
-	EXPECT_EQ(QUEUES, rings);
-	EXPECT_EQ(0, table_len) TH_LOG("%s", out);
-	EXPECT_EQ(0, key_len) TH_LOG("%s", out);
-	EXPECT_EQ(NULL, strstr(out, ": on")) TH_LOG("%s", out);
-
-	for (i = 0; i < 16; i++)
-		self->table[i] = (i * 3) % 4;
-	self->e.mask = 15;
-	self->e.key_size = 16;
-	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
-
-	snprintf(cmd, sizeof(cmd), "ethtool -x %s 2>&1", self->dev.ifname);
-	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
-	ASSERT_EQ(0, parse_ethtool_x(out, &rings, table, &table_len, key,
-				     &key_len)) TH_LOG("%s", out);
-	EXPECT_EQ(QUEUES, rings);
-	EXPECT_EQ(16, table_len) TH_LOG("%s", out);
-	for (i = 0; i < 16 && i < table_len; i++)
-		EXPECT_EQ(self->table[i], table[i]) TH_LOG("entry %d", i);
-	EXPECT_EQ(40, key_len) TH_LOG("%s", out);
-	for (i = 0; i < key_len; i++)
-		EXPECT_EQ(i < 16 ? oracle_ms_key[i] : 0, key[i]) TH_LOG("key %d", i);
-	EXPECT_NE(NULL, strstr(out, "toeplitz: on")) TH_LOG("%s", out);
-
-	/* The ring count follows the attached queues. */
-	ASSERT_EQ(0, tun_set_queue(self->dev.fds[3], false));
-	EXPECT_EQ(0, run_output(cmd, out, sizeof(out)));
-	ASSERT_EQ(0, parse_ethtool_x(out, &rings, table, &table_len, key,
-				     &key_len)) TH_LOG("%s", out);
-	EXPECT_EQ(QUEUES - 1, rings);
-
-	snprintf(cmd, sizeof(cmd), "ethtool -n %s rx-flow-hash tcp4 2>&1",
-		 self->dev.ifname);
-	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "IP SA")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "IP DA")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "L4 bytes 0 & 1")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "L4 bytes 2 & 3")) TH_LOG("%s", out);
-
-	/* Without TCPv4, TCP over IPv4 is hashed over the addresses. */
-	self->e.types = T_IPV4;
-	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
-	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "IP SA")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "IP DA")) TH_LOG("%s", out);
-	EXPECT_EQ(NULL, strstr(out, "L4 bytes")) TH_LOG("%s", out);
-
-	/* Setting goes through the descriptor, not ethtool. */
-	snprintf(cmd, sizeof(cmd), "ethtool -X %s equal 2 2>&1",
-		 self->dev.ifname);
-	EXPECT_NE(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
 }
 
 /*
