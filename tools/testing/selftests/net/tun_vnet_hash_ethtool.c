@@ -207,6 +207,8 @@ FIXTURE_SETUP(ethtool)
 		ASSERT_EQ(0, tun_prepare_queue(self->fds[i], 20));
 	}
 	ASSERT_EQ(0, netdev_set_up(self->ifname));
+	if (get_rings(self->ifname) == -EOPNOTSUPP)
+		SKIP(return, "no ethtool RSS view on tun");
 	for (i = 0; i < TABLE_LEN; i++)
 		self->table[i] = (i * 3) % QUEUES;
 }
@@ -394,7 +396,8 @@ TEST_F(ethtool, key_needs_net_admin)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("without CAP_NET_ADMIN: 1 capset, 2 GRSSH, 3 key size, 4 table, 5 fields, 6 key by size, 7 ethtool -x");
+		TH_LOG("check %d of view_without_net_admin()",
+		       WEXITSTATUS(status));
 
 	/* The administrator still sees it, through ethtool(8) too. */
 	ASSERT_EQ(0, get_rss(self->ifname, &rss));
