@@ -6,7 +6,7 @@
 # series before NAME applied, and build/linux, under the patch's existing
 # description (everything before its first "diff --git" line).  The diffs
 # of files not named are kept as they are.  So of the patches that edit
-# one file (tun.c: 0002a, then 0005), the last one is refreshed from
+# one file (tun.c: 0003, then 0006), the last one is refreshed from
 # build/linux; an earlier one is edited by hand, then the later ones
 # refreshed.
 #

@@ -7,8 +7,9 @@
 #                        combined TAP output to $(RESULTS)/selftest.log
 #                        and its counts to $(RESULTS)/selftest.counts
 #
-# The tests: tun_vnet_hash, tun_vnet_hash_fuzz and tun_vnet_hash_vhost
-# (hash report through /dev/vhost-net) of this project, plus
+# The tests: tun_vnet_hash, tun_vnet_hash_fuzz, tun_vnet_hash_vhost
+# (hash report through /dev/vhost-net) and tun_vnet_hash_ethtool (the
+# ethtool view, the last patch of the series) of this project, plus
 # the upstream tun and tap tests of tools/testing/selftests/net as
 # regressions.  SELFTESTS='...'
 # runs a subset; SELFTEST_ARGS='-f vnet_hash_ctl' passes harness options
@@ -18,7 +19,8 @@
 
 SELFTEST_HDR := $(BUILD)/usr
 SELFTEST_OUT := $(BUILD)/selftests/net
-SELFTESTS ?= tun_vnet_hash tun_vnet_hash_fuzz tun_vnet_hash_vhost tun tap
+SELFTESTS ?= tun_vnet_hash tun_vnet_hash_fuzz tun_vnet_hash_vhost \
+	tun_vnet_hash_ethtool tun tap
 SELFTEST_ARGS ?=
 SELFTEST_FUZZ_LONG ?= 0
 SELFTEST_BINS := $(addprefix $(SELFTEST_OUT)/,$(SELFTESTS))

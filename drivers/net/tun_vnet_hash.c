@@ -13,7 +13,6 @@
  */
 
 #include <kunit/visibility.h>
-#include <linux/ethtool.h>
 #include <linux/export.h>
 #include <linux/if_ether.h>
 #include <linux/if_tunnel.h>
@@ -431,7 +430,8 @@ static u32 tun_vnet_hash_gre(const struct tun_vnet_hash_pkt *pkt,
 	if ((gre[0] & (GRE_CSUM | GRE_KEY | GRE_SEQ)) == GRE_KEY &&
 	    gre[1] == htons(ETH_P_TEB))
 		types |= VIRTIO_NET_HASH_TUNNEL_TYPE_NVGRE;
-	if (tunnel->outer_ipv6)
+	/* RFC 7676: IPv6 as the delivery or as the payload protocol */
+	if (tunnel->outer_ipv6 || gre[1] == htons(ETH_P_IPV6))
 		types |= VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_7676;
 	return types;
 }
@@ -1107,6 +1107,10 @@ struct tun_vnet_hash_config *tun_vnet_hash_config_parse(sockptr_t arg,
 	if (hash.flags & TUN_VNET_HASH_RSS)
 		table_length = hash.indirection_table_mask + 1;
 
+	/* Built in, the core still runs when its initcall failed. */
+	if (unlikely(!tun_vnet_hash_cache))
+		return ERR_PTR(-ENOMEM);
+
 	config = kmem_cache_zalloc(tun_vnet_hash_cache, GFP_KERNEL_ACCOUNT);
 	if (!config)
 		return ERR_PTR(-ENOMEM);
@@ -1153,113 +1157,6 @@ void tun_vnet_hash_config_free(struct tun_vnet_hash_config *config)
 		kfree_rcu(config, rcu);
 }
 EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_config_free, TUN_VNET_HASH);
-
-/**
- * tun_vnet_hash_indir_size - length of the indirection table for ethtool
- * @config: the device's configuration, or NULL
- *
- * Return: the table length with %TUN_VNET_HASH_RSS, else 0.
- */
-u32 tun_vnet_hash_indir_size(const struct tun_vnet_hash_config *config)
-{
-	if (!config || !(config->flags & TUN_VNET_HASH_RSS))
-		return 0;
-
-	return config->indirection_table_mask + 1;
-}
-EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_indir_size, TUN_VNET_HASH);
-
-/**
- * tun_vnet_hash_key_size - length of the key for ethtool
- * @config: the device's configuration, or NULL
- *
- * Return: %TOEPLITZ_KEY_MAX, the key zero-extended, or 0 without a
- * configuration: there is no key then.
- */
-u32 tun_vnet_hash_key_size(const struct tun_vnet_hash_config *config)
-{
-	return config ? TOEPLITZ_KEY_MAX : 0;
-}
-EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_key_size, TUN_VNET_HASH);
-
-/**
- * tun_vnet_hash_get_rxfh - the ethtool view of the table and key
- * @config: the device's configuration, or NULL
- * @rxfh: sized by tun_vnet_hash_indir_size() and tun_vnet_hash_key_size()
- *
- * Without a configuration nothing hashes: no hash function, no key and
- * no table are reported.
- */
-void tun_vnet_hash_get_rxfh(const struct tun_vnet_hash_config *config,
-			    struct ethtool_rxfh_param *rxfh)
-{
-	u32 i, indir_size = tun_vnet_hash_indir_size(config);
-
-	if (!config)
-		return;
-
-	rxfh->hfunc = ETH_RSS_HASH_TOP;
-	if (rxfh->indir)
-		for (i = 0; i < indir_size; i++)
-			rxfh->indir[i] = config->indirection_table[i];
-	if (rxfh->key)
-		memcpy(rxfh->key, config->key, sizeof(config->key));
-}
-EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_get_rxfh, TUN_VNET_HASH);
-
-/**
- * tun_vnet_hash_get_rxfh_fields - the ethtool view of the hashed fields
- * @config: the device's configuration, or NULL
- * @fields: @fields->flow_type in; @fields->data out, %RXH_ flags
- *
- * The _EX hash types have no ethtool flow type; the IPv6 flow types tell
- * how packets without extension headers are hashed.
- *
- * Return: 0, or -EINVAL for a flow type other than TCP, UDP or IP.
- */
-int tun_vnet_hash_get_rxfh_fields(const struct tun_vnet_hash_config *config,
-				  struct ethtool_rxfh_fields *fields)
-{
-	u32 types = config ? config->types : 0;
-	u32 ip, l4;
-
-	switch (fields->flow_type) {
-	case TCP_V4_FLOW:
-		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv4;
-		l4 = VIRTIO_NET_RSS_HASH_TYPE_TCPv4;
-		break;
-	case UDP_V4_FLOW:
-		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv4;
-		l4 = VIRTIO_NET_RSS_HASH_TYPE_UDPv4;
-		break;
-	case IPV4_FLOW:
-		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv4;
-		l4 = 0;
-		break;
-	case TCP_V6_FLOW:
-		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv6;
-		l4 = VIRTIO_NET_RSS_HASH_TYPE_TCPv6;
-		break;
-	case UDP_V6_FLOW:
-		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv6;
-		l4 = VIRTIO_NET_RSS_HASH_TYPE_UDPv6;
-		break;
-	case IPV6_FLOW:
-		ip = VIRTIO_NET_RSS_HASH_TYPE_IPv6;
-		l4 = 0;
-		break;
-	default:
-		return -EINVAL;
-	}
-
-	fields->data = 0;
-	if (types & (ip | l4))
-		fields->data = RXH_IP_SRC | RXH_IP_DST;
-	if (types & l4)
-		fields->data |= RXH_L4_B_0_1 | RXH_L4_B_2_3;
-	return 0;
-}
-EXPORT_SYMBOL_NS_GPL(tun_vnet_hash_get_rxfh_fields, TUN_VNET_HASH);
 
 static int __init tun_vnet_hash_init(void)
 {

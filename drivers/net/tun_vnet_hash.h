@@ -18,8 +18,6 @@
 #include <linux/types.h>
 #include <linux/virtio_net.h>
 
-struct ethtool_rxfh_fields;
-struct ethtool_rxfh_param;
 struct iov_iter;
 struct sk_buff;
 
@@ -130,12 +128,5 @@ u16 tun_vnet_hash_report_queue(const struct tun_vnet_hash_config *config,
 int tun_vnet_hash_put_vnet_hdr(size_t vnet_hdr_sz, struct iov_iter *iter,
 			       const struct virtio_net_hdr *gso,
 			       const struct tun_vnet_hash_report *report);
-
-u32 tun_vnet_hash_indir_size(const struct tun_vnet_hash_config *config);
-u32 tun_vnet_hash_key_size(const struct tun_vnet_hash_config *config);
-void tun_vnet_hash_get_rxfh(const struct tun_vnet_hash_config *config,
-			    struct ethtool_rxfh_param *rxfh);
-int tun_vnet_hash_get_rxfh_fields(const struct tun_vnet_hash_config *config,
-				  struct ethtool_rxfh_fields *fields);
 
 #endif /* _TUN_VNET_HASH_H */

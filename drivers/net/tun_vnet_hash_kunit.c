@@ -18,7 +18,6 @@
 #include <kunit/test.h>
 #include <linux/errno.h>
 #include <linux/etherdevice.h>
-#include <linux/ethtool.h>
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_vlan.h>
@@ -1989,105 +1988,6 @@ static void vh_ioctl_cmd_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, size, param->size);
 }
 
-static void vh_ethtool_rxfh_test(struct kunit *test)
-{
-	static const u8 short_key[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
-	u8 key[TOEPLITZ_KEY_MAX], ext_key[TOEPLITZ_KEY_MAX] = {};
-	struct tun_vnet_hash_config *config;
-	struct ethtool_rxfh_param rxfh;
-	u32 indir[8];
-	unsigned int i;
-
-	config = vh_config(test, TUN_VNET_HASH_RSS, HT_ALL, vh_table8,
-			   ARRAY_SIZE(vh_table8) - 1, 250, vh_ms_key,
-			   sizeof(vh_ms_key));
-	KUNIT_EXPECT_EQ(test, tun_vnet_hash_indir_size(config), 8);
-	memset(indir, 0xa5, sizeof(indir));
-	memset(key, 0xa5, sizeof(key));
-	memset(&rxfh, 0, sizeof(rxfh));
-	rxfh.indir_size = ARRAY_SIZE(indir);
-	rxfh.indir = indir;
-	rxfh.key_size = sizeof(key);
-	rxfh.key = key;
-	tun_vnet_hash_get_rxfh(config, &rxfh);
-	KUNIT_EXPECT_EQ(test, rxfh.hfunc, ETH_RSS_HASH_TOP);
-	for (i = 0; i < ARRAY_SIZE(indir); i++)
-		KUNIT_EXPECT_EQ(test, indir[i], vh_table8[i]);
-	KUNIT_EXPECT_MEMEQ(test, key, vh_ms_key, sizeof(key));
-
-	/* Hash report alone: no table, a zero-extended key */
-	config = vh_config(test, TUN_VNET_HASH_REPORT, HT_ALL, NULL, 0, 0,
-			   short_key, sizeof(short_key));
-	KUNIT_EXPECT_EQ(test, tun_vnet_hash_indir_size(config), 0);
-	memcpy(ext_key, short_key, sizeof(short_key));
-	memset(key, 0xa5, sizeof(key));
-	memset(&rxfh, 0, sizeof(rxfh));
-	rxfh.key_size = sizeof(key);
-	rxfh.key = key;
-	tun_vnet_hash_get_rxfh(config, &rxfh);
-	KUNIT_EXPECT_EQ(test, rxfh.hfunc, ETH_RSS_HASH_TOP);
-	KUNIT_EXPECT_MEMEQ(test, key, ext_key, sizeof(key));
-	KUNIT_EXPECT_EQ(test, tun_vnet_hash_key_size(config), TOEPLITZ_KEY_MAX);
-
-	/* No configuration: no hash function, no key, no table */
-	KUNIT_EXPECT_EQ(test, tun_vnet_hash_key_size(NULL), 0);
-	KUNIT_EXPECT_EQ(test, tun_vnet_hash_indir_size(NULL), 0);
-	memset(&rxfh, 0, sizeof(rxfh));
-	tun_vnet_hash_get_rxfh(NULL, &rxfh);
-	KUNIT_EXPECT_EQ(test, rxfh.hfunc, ETH_RSS_HASH_NO_CHANGE);
-}
-
-/**
- * struct vnet_hash_fields_case - an ethtool rx-flow-hash query
- * @name: case name
- * @types: enabled hash types
- * @flow_type: ethtool flow type
- * @data: expected %RXH_ fields
- */
-struct vnet_hash_fields_case {
-	const char *name;
-	u32 types;
-	u32 flow_type;
-	u32 data;
-};
-
-#define VH_RXH_IP	(RXH_IP_SRC | RXH_IP_DST)
-#define VH_RXH_L4	(VH_RXH_IP | RXH_L4_B_0_1 | RXH_L4_B_2_3)
-
-static const struct vnet_hash_fields_case vh_fields_cases[] = {
-	{ "all_tcp4", HT_ALL, TCP_V4_FLOW, VH_RXH_L4 },
-	{ "all_udp4", HT_ALL, UDP_V4_FLOW, VH_RXH_L4 },
-	{ "all_ip4", HT_ALL, IPV4_FLOW, VH_RXH_IP },
-	{ "all_tcp6", HT_ALL, TCP_V6_FLOW, VH_RXH_L4 },
-	{ "all_udp6", HT_ALL, UDP_V6_FLOW, VH_RXH_L4 },
-	{ "all_ip6", HT_ALL, IPV6_FLOW, VH_RXH_IP },
-	{ "ip_only_tcp4", HT_IPV4 | HT_IPV6, TCP_V4_FLOW, VH_RXH_IP },
-	{ "ip_only_udp6", HT_IPV4 | HT_IPV6, UDP_V6_FLOW, VH_RXH_IP },
-	{ "tcpv4_only_tcp4", HT_TCPV4, TCP_V4_FLOW, VH_RXH_L4 },
-	{ "tcpv4_only_udp4_off", HT_TCPV4, UDP_V4_FLOW, 0 },
-	{ "tcpv4_only_ip4_off", HT_TCPV4, IPV4_FLOW, 0 },
-	{ "v4_only_tcp6_off", HT_V4, TCP_V6_FLOW, 0 },
-	{ "none_tcp4_off", 0, TCP_V4_FLOW, 0 },
-};
-
-KUNIT_ARRAY_PARAM_DESC(vh_fields, vh_fields_cases, name);
-
-static void vh_ethtool_fields_test(struct kunit *test)
-{
-	const struct vnet_hash_fields_case *param = test->param_value;
-	struct tun_vnet_hash_config *config;
-	struct ethtool_rxfh_fields fields;
-
-	config = vh_config(test, TUN_VNET_HASH_REPORT, param->types, NULL, 0,
-			   0, vh_ms_key, sizeof(vh_ms_key));
-	memset(&fields, 0, sizeof(fields));
-	fields.data = 0xa5a5a5a5;
-	fields.flow_type = param->flow_type;
-	KUNIT_EXPECT_EQ(test, tun_vnet_hash_get_rxfh_fields(config, &fields),
-			0);
-	KUNIT_EXPECT_EQ(test, fields.data, param->data);
-}
-
 /* Encapsulations */
 #define TT_GRE_2784	VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2784
 #define TT_GRE_2890	VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2890
@@ -2320,9 +2220,25 @@ static const struct vnet_hash_tunnel_case vh_tunnel_cases[] = {
 	  .encap = { 0x20, 0, 0x86, 0xdd, 0, 0, 0x2a, 0 }, .encap_len = 8,
 	  .inner = &vh_ipv6_tcp_raw, .tunnel_types = TT_GRE_7676,
 	  .expect_inner = true },
-	{ "gre_7676_needs_outer_ipv6", .proto = IPPROTO_GRE,
+	/* RFC 7676: IPv6 as the delivery or as the payload protocol */
+	{ "gre_7676_ipv6_over_ipv4", .proto = IPPROTO_GRE,
 	  .encap = { 0, 0, 0x86, 0xdd }, .encap_len = 4,
-	  .inner = &vh_ipv6_tcp_raw, .tunnel_types = TT_GRE_7676 },
+	  .inner = &vh_ipv6_tcp_raw, .tunnel_types = TT_GRE_7676,
+	  .expect_inner = true },
+	{ "gre_7676_ipv4_over_ipv6", .outer_ipv6 = true,
+	  .proto = IPPROTO_GRE, .encap = { 0, 0, 0x08, 0x00 },
+	  .encap_len = 4, .inner = &vh_ipv4_udp_raw,
+	  .tunnel_types = TT_GRE_7676, .expect_inner = true },
+	{ "gre_7676_ipv4_over_ipv4_is_not", .proto = IPPROTO_GRE,
+	  .encap = { 0x20, 0, 0x08, 0x00, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_GRE_7676 },
+	{ "gre_7676_ethernet_over_ipv4_is_not", .proto = IPPROTO_GRE,
+	  .encap = { 0x20, 0, 0x65, 0x58, 0, 0, 0x2a, 0 }, .encap_len = 8,
+	  .inner = &vh_ipv6_tcp_vlan, .tunnel_types = TT_GRE_7676 },
+	{ "gre_udp_ipv6_is_not_7676", .proto = IPPROTO_UDP, .dport = 4754,
+	  .encap = { 0, 0, 0x86, 0xdd }, .encap_len = 4,
+	  .inner = &vh_ipv6_tcp_raw,
+	  .tunnel_types = TT_ALL & ~TT_GRE_UDP },
 	{ "gre_version_1_pptp", .proto = IPPROTO_GRE,
 	  .encap = { 0x20, 0x01, 0x88, 0x0b, 0, 0, 0x2a, 0 }, .encap_len = 8,
 	  .inner = &vh_ipv4_tcp_raw, .tunnel_types = TT_ALL },
@@ -2825,8 +2741,6 @@ static struct kunit_case tun_vnet_hash_test_cases[] = {
 	KUNIT_CASE(vh_get_cap_test),
 	KUNIT_CASE_PARAM(vh_ioctl_cmd_test, vh_ioctl_gen_params),
 	KUNIT_CASE_PARAM(vh_tunnel_test, vh_tunnel_gen_params),
-	KUNIT_CASE(vh_ethtool_rxfh_test),
-	KUNIT_CASE_PARAM(vh_ethtool_fields_test, vh_fields_gen_params),
 	KUNIT_CASE_SLOW(vh_benchmark_test),
 	{}
 };

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1186,7 +1187,7 @@ TEST_F(vnet_hash, gso_csum_header)
 
 /*
  * Device-wide behaviour on a 4-queue tap with a 20-byte header:
- * validation, lifetime, queue changes, eBPF and ethtool.
+ * validation, lifetime, queue changes and eBPF.
  */
 FIXTURE(vnet_hash_ctl)
 {
@@ -1979,124 +1980,6 @@ TEST_F(vnet_hash_ctl, persist)
 	EXPECT_EQ(0, ioctl(self->dev.fds[0], TUNSETPERSIST, 0));
 }
 
-/* Run a command, return its output (truncated to @size). */
-static int run_output(const char *cmd, char *out, size_t size)
-{
-	size_t len = 0, n;
-	FILE *p;
-
-	p = popen(cmd, "r");
-	if (!p)
-		return -errno;
-	while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)))
-		len += n;
-	out[len] = '\0';
-	return pclose(p);
-}
-
-/* Parse `ethtool -x`: ring count, table entries and key. */
-static int parse_ethtool_x(const char *out, int *rings, int *table,
-			   int *table_len, uint8_t *key, int *key_len)
-{
-	const char *p = strstr(out, " with ");
-	unsigned int byte;
-	int row, n, a[8];
-
-	*table_len = 0;
-	*key_len = 0;
-	if (!p || sscanf(p, " with %d RX ring", rings) != 1)
-		return -1;
-	p = strchr(p, '\n');
-	while (p && (n = sscanf(p + 1, " %d: %d %d %d %d %d %d %d %d", &row,
-				&a[0], &a[1], &a[2], &a[3], &a[4], &a[5],
-				&a[6], &a[7])) > 1) {
-		memcpy(table + *table_len, a, (n - 1) * sizeof(int));
-		*table_len += n - 1;
-		if (*table_len > TABLE_MAX - 8)
-			return -1;
-		p = strchr(p + 1, '\n');
-	}
-	p = strstr(out, "RSS hash key:");
-	if (!p)
-		return -1;
-	p = strchr(p, '\n');
-	while (p && *key_len < 64 && sscanf(p + 1, "%2x", &byte) == 1) {
-		key[(*key_len)++] = byte;
-		p += 3;
-		if (*p != ':')
-			break;
-	}
-	return 0;
-}
-
-/* ethtool shows the configuration, read-only. */
-TEST_F(vnet_hash_ctl, ethtool)
-{
-	int rings, table[TABLE_MAX], table_len, key_len, i;
-	char cmd[128], out[8192];
-	uint8_t key[64];
-
-	if (system("ethtool --version >/dev/null 2>&1"))
-		SKIP(return, "no ethtool");
-
-	/* Hashing off: no table, no key, no hash function, not a zero key */
-	snprintf(cmd, sizeof(cmd), "ethtool -x %s 2>&1", self->dev.ifname);
-	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
-	ASSERT_EQ(0, parse_ethtool_x(out, &rings, table, &table_len, key,
-				     &key_len)) TH_LOG("%s", out);
-	EXPECT_EQ(QUEUES, rings);
-	EXPECT_EQ(0, table_len) TH_LOG("%s", out);
-	EXPECT_EQ(0, key_len) TH_LOG("%s", out);
-	EXPECT_EQ(NULL, strstr(out, ": on")) TH_LOG("%s", out);
-
-	for (i = 0; i < 16; i++)
-		self->table[i] = (i * 3) % 4;
-	self->e.mask = 15;
-	self->e.key_size = 16;
-	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
-
-	snprintf(cmd, sizeof(cmd), "ethtool -x %s 2>&1", self->dev.ifname);
-	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
-	ASSERT_EQ(0, parse_ethtool_x(out, &rings, table, &table_len, key,
-				     &key_len)) TH_LOG("%s", out);
-	EXPECT_EQ(QUEUES, rings);
-	EXPECT_EQ(16, table_len) TH_LOG("%s", out);
-	for (i = 0; i < 16 && i < table_len; i++)
-		EXPECT_EQ(self->table[i], table[i]) TH_LOG("entry %d", i);
-	EXPECT_EQ(40, key_len) TH_LOG("%s", out);
-	for (i = 0; i < key_len; i++)
-		EXPECT_EQ(i < 16 ? oracle_ms_key[i] : 0, key[i]) TH_LOG("key %d", i);
-	EXPECT_NE(NULL, strstr(out, "toeplitz: on")) TH_LOG("%s", out);
-
-	/* The ring count follows the attached queues. */
-	ASSERT_EQ(0, tun_set_queue(self->dev.fds[3], false));
-	EXPECT_EQ(0, run_output(cmd, out, sizeof(out)));
-	ASSERT_EQ(0, parse_ethtool_x(out, &rings, table, &table_len, key,
-				     &key_len)) TH_LOG("%s", out);
-	EXPECT_EQ(QUEUES - 1, rings);
-
-	snprintf(cmd, sizeof(cmd), "ethtool -n %s rx-flow-hash tcp4 2>&1",
-		 self->dev.ifname);
-	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "IP SA")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "IP DA")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "L4 bytes 0 & 1")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "L4 bytes 2 & 3")) TH_LOG("%s", out);
-
-	/* Without TCPv4, TCP over IPv4 is hashed over the addresses. */
-	self->e.types = T_IPV4;
-	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
-	EXPECT_EQ(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "IP SA")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "IP DA")) TH_LOG("%s", out);
-	EXPECT_EQ(NULL, strstr(out, "L4 bytes")) TH_LOG("%s", out);
-
-	/* Setting goes through the descriptor, not ethtool. */
-	snprintf(cmd, sizeof(cmd), "ethtool -X %s equal 2 2>&1",
-		 self->dev.ifname);
-	EXPECT_NE(0, run_output(cmd, out, sizeof(out))) TH_LOG("%s", out);
-}
-
 /*
  * macvtap and ipvtap (drivers/net/tap.c): the same contract on the
  * /dev/tapN queues of a device over a veth pair.  Frames are injected at
@@ -2421,6 +2304,262 @@ TEST_F(vtap, deleted_device)
 					    self->dev.fds[self->dev.nq - 1],
 					    &(struct expect){ .flags = 0 }));
 	EXPECT_EQ(0, ioctl(self->dev.fds[0], TUNGETVNETHASHCAP, &cap));
+}
+
+/*
+ * A read writes the whole vnet header, zeroing what the driver has no
+ * value for: TUNSETVNETHDRSZ bounds that at 128 bytes, on tun and tap.
+ */
+#define VNET_HDR_BOUND	128
+
+static void hdr_size_bound(struct __test_metadata *_metadata, int fd)
+{
+	int sz;
+
+	sz = VNET_HDR_BOUND + 1;
+	EXPECT_EQ(-1, ioctl(fd, TUNSETVNETHDRSZ, &sz));
+	EXPECT_EQ(EINVAL, errno);
+	sz = INT_MAX;
+	EXPECT_EQ(-1, ioctl(fd, TUNSETVNETHDRSZ, &sz));
+	EXPECT_EQ(EINVAL, errno);
+	sz = VNET_HDR_BOUND;
+	EXPECT_EQ(0, ioctl(fd, TUNSETVNETHDRSZ, &sz));
+	sz = 0;
+	EXPECT_EQ(0, ioctl(fd, TUNGETVNETHDRSZ, &sz));
+	EXPECT_EQ(VNET_HDR_BOUND, sz);
+}
+
+/*
+ * Send one frame and read it with a header of VNET_HDR_BOUND bytes, set on
+ * every queue (no hashing configuration: the header is all zero).
+ */
+static void hdr_bound_read(struct __test_metadata *_metadata,
+			   struct device *dev, int ifindex)
+{
+	uint8_t buf[VNET_HDR_BOUND + FRAME_MAX];
+	struct pollfd pfd[TUN_MAX_QUEUES];
+	struct frame_spec s;
+	ssize_t n = -1;
+	struct frame f;
+	int i, q;
+
+	for (q = 0; q < dev->nq; q++) {
+		hdr_size_bound(_metadata, dev->fds[q]);
+		pfd[q].fd = dev->fds[q];
+		pfd[q].events = POLLIN;
+	}
+	case_spec(&ipv4_cases[0], &s);
+	if (dev->ipvtap)
+		ASSERT_TRUE(vtap_ip_frame(&s));
+	frame_build(&f, &s);
+	ASSERT_EQ(0, packet_send(dev->sock, ifindex, &f, false));
+	for (i = 0; i < 100 && n < 0; i++) {
+		ASSERT_LE(0, poll(pfd, dev->nq, 10));
+		for (q = 0; q < dev->nq && n < 0; q++) {
+			memset(buf, 0xa5, sizeof(buf));
+			n = read(dev->fds[q], buf, sizeof(buf));
+		}
+	}
+	ASSERT_EQ((ssize_t)(VNET_HDR_BOUND + f.len), n);
+	for (i = 0; i < VNET_HDR_BOUND; i++)
+		EXPECT_EQ(0, buf[i]) TH_LOG("vnet header byte %d", i);
+	EXPECT_EQ(0, memcmp(buf + VNET_HDR_BOUND, f.data, f.len));
+}
+
+TEST(tun_vnet_hdr_size_bound)
+{
+	struct device dev;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, device_create(&dev, "vh%d", IFF_TAP | IFF_NO_PI |
+				   IFF_VNET_HDR, 1, VNET_HDR_BOUND));
+	hdr_bound_read(_metadata, &dev, dev.ifindex);
+	device_close(&dev);
+}
+
+TEST_F(vtap, hdr_size_bound)
+{
+	hdr_bound_read(_metadata, &self->dev, self->dev.ifindex);
+}
+
+/*
+ * A frame that tap segments in software is read as several packets, and
+ * each reports the hash of its own headers.  tap never takes UFO, so a
+ * UDP datagram with GSO_UDP, written into a tap device under the macvtap
+ * or ipvtap, comes out as IP fragments: IPv4 with the 2-tuple hash by the
+ * fragment rule, not the UDPv4 of the whole datagram.  They stay on the
+ * queue chosen for the whole datagram, by its UDPv4 hash.
+ */
+#define UFO_LOWER	"vhufo0"
+#define UFO_PAYLOAD	3000
+#define UFO_GSO_SIZE	1400
+
+FIXTURE(vtap_ufo)
+{
+	struct device dev;
+	uint16_t table[TABLE_MAX];
+	struct expect e;
+	int lower;
+};
+
+FIXTURE_VARIANT(vtap_ufo)
+{
+	bool ipvtap;
+};
+
+FIXTURE_VARIANT_ADD(vtap_ufo, macvtap) {
+	.ipvtap = false,
+};
+
+FIXTURE_VARIANT_ADD(vtap_ufo, ipvtap) {
+	.ipvtap = true,
+};
+
+FIXTURE_SETUP(vtap_ufo)
+{
+	char ifname[IFNAMSIZ] = UFO_LOWER;
+	int i, fd;
+
+	self->lower = -1;
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	if (vnet_hash_missing())
+		SKIP(return, "TUNGETVNETHASHCAP not supported");
+	self->lower = tun_open_queue(ifname, IFF_TAP | IFF_NO_PI |
+				     IFF_VNET_HDR);
+	ASSERT_LE(0, self->lower);
+	ASSERT_EQ(0, tun_prepare_queue(self->lower,
+				       sizeof(struct virtio_net_hdr)));
+	/* ipvlan devices share the address of their lower device. */
+	if (variant->ipvtap)
+		ASSERT_EQ(0, vtap_ip("link set " UFO_LOWER " address "
+				     VTAP_MAC));
+	ASSERT_EQ(0, netdev_set_up(UFO_LOWER));
+	ASSERT_EQ(0, vtap_ip(variant->ipvtap ?
+			     "link add link " UFO_LOWER " name " VTAP_NAME
+			     " type ipvtap mode l2" :
+			     "link add link " UFO_LOWER " name " VTAP_NAME
+			     " address " VTAP_MAC
+			     " type macvtap mode bridge"));
+	ASSERT_EQ(0, netdev_set_up(VTAP_NAME));
+	if (variant->ipvtap)
+		ASSERT_EQ(0, vtap_ip("addr add " VTAP_ADDR4 "/32 dev "
+				     VTAP_NAME));
+
+	memset(&self->dev, 0, sizeof(self->dev));
+	self->dev.hdr_sz = sizeof(struct virtio_net_hdr_v1_hash);
+	for (i = 0; i < QUEUES; i++) {
+		fd = vtap_open_queue(self->dev.hdr_sz);
+		ASSERT_LE(0, fd);
+		self->dev.fds[self->dev.nq++] = fd;
+	}
+	expect_init(&self->e, self->table, RSS | REPORT);
+	self->e.types = T_IPV4 | T_UDP4;
+	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
+}
+
+FIXTURE_TEARDOWN(vtap_ufo)
+{
+	device_close(&self->dev);
+	vtap_ip("link del " VTAP_NAME);
+	if (self->lower >= 0)
+		close(self->lower);
+}
+
+TEST_F(vtap_ufo, fragments_report_ipv4)
+{
+	uint8_t buf[sizeof(struct virtio_net_hdr) + ETH_HLEN + 28 +
+		    UFO_PAYLOAD];
+	struct virtio_net_hdr *gso = (struct virtio_net_hdr *)buf;
+	uint8_t *eth = buf + sizeof(*gso), *ip = eth + ETH_HLEN;
+	uint8_t *udp = ip + 20, frag[VNET_HDR_MAX + FRAME_MAX];
+	size_t frame_len = ETH_HLEN + 28 + UFO_PAYLOAD;
+	struct oracle_result whole, res;
+	int i, round, fragments = 0;
+	struct oracle_input in;
+	unsigned int offset = 0;
+	struct pollfd pfd[QUEUES];
+	struct rx_result rx;
+	int want_queue;
+	ssize_t n;
+
+	memset(buf, 0, sizeof(buf));
+	gso->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	gso->gso_type = VIRTIO_NET_HDR_GSO_UDP;
+	gso->hdr_len = ETH_HLEN + 28;
+	gso->gso_size = UFO_GSO_SIZE;
+	gso->csum_start = ETH_HLEN + 20;
+	gso->csum_offset = 6;
+	memcpy(eth, frame_dst_mac, ETH_ALEN);
+	eth[6] = 0x02;
+	eth[11] = 0x01;
+	frame_put_be16(eth + 12, ETH_P_IP);
+	ip[0] = 0x45;
+	frame_put_be16(ip + 2, 28 + UFO_PAYLOAD);
+	ip[8] = 64;
+	ip[9] = ORACLE_NEXTHDR_UDP;
+	ASSERT_EQ(1, inet_pton(AF_INET, "66.9.149.187", ip + 12));
+	ASSERT_EQ(1, inet_pton(AF_INET, VTAP_ADDR4, ip + 16));
+	frame_put_be16(ip + 10, frame_ipv4_csum(ip, 20));
+	frame_put_be16(udp, 2794);
+	frame_put_be16(udp + 2, 1766);
+	frame_put_be16(udp + 4, 8 + UFO_PAYLOAD);
+	for (i = 0; i < UFO_PAYLOAD; i++)
+		udp[8 + i] = i;
+
+	/* The queue is chosen for the datagram as a whole: UDPv4. */
+	oracle_classify_eth(eth, frame_len, self->e.types, &in);
+	whole = oracle_hash(self->e.key, self->e.key_size, &in);
+	ASSERT_EQ(R_UDP4, whole.report);
+	want_queue = oracle_queue(whole, self->e.table, self->e.mask,
+				  self->e.unclassified_queue, self->dev.nq);
+
+	ASSERT_EQ((ssize_t)sizeof(buf), write(self->lower, buf, sizeof(buf)))
+		TH_LOG("write: %s", strerror(errno));
+
+	for (i = 0; i < self->dev.nq; i++) {
+		pfd[i].fd = self->dev.fds[i];
+		pfd[i].events = POLLIN;
+	}
+	for (round = 0; round < 100 && offset < 8 + UFO_PAYLOAD; round++) {
+		ASSERT_LE(0, poll(pfd, self->dev.nq, 10));
+		for (i = 0; i < self->dev.nq; i++) {
+			while ((n = read(self->dev.fds[i], frag,
+					 sizeof(frag))) > 0) {
+				const uint8_t *fip = frag + self->dev.hdr_sz +
+						     ETH_HLEN;
+				uint16_t frag_off = oracle_get_be16(fip + 6);
+
+				if (n < self->dev.hdr_sz + ETH_HLEN + 20 ||
+				    oracle_get_be16(frag + self->dev.hdr_sz +
+						    12) != ETH_P_IP)
+					continue;
+				fragments++;
+				memcpy(rx.hdr, frag, self->dev.hdr_sz);
+				EXPECT_EQ(want_queue, i)
+					TH_LOG("fragment %d", fragments);
+				EXPECT_EQ(offset / 8, frag_off & 0x1fff);
+				offset += oracle_get_be16(fip + 2) - 20;
+				EXPECT_EQ(offset < 8 + UFO_PAYLOAD,
+					  !!(frag_off & 0x2000))
+					TH_LOG("fragment %d: MF", fragments);
+
+				oracle_classify_eth(frag + self->dev.hdr_sz,
+						    n - self->dev.hdr_sz,
+						    self->e.types, &in);
+				res = oracle_hash(self->e.key,
+						  self->e.key_size, &in);
+				EXPECT_EQ(R_IPV4, res.report);
+				EXPECT_EQ(R_IPV4, rx_hash_report(&rx))
+					TH_LOG("fragment %d: hash_report",
+					       fragments);
+				EXPECT_EQ(res.value, rx_hash_value(&rx))
+					TH_LOG("fragment %d: hash_value",
+					       fragments);
+			}
+		}
+	}
+	EXPECT_EQ(8 + UFO_PAYLOAD, offset);
+	EXPECT_EQ(3, fragments);
 }
 
 TEST_HARNESS_MAIN

@@ -396,7 +396,8 @@ static inline uint32_t oracle_gre(const uint8_t *p, size_t len,
 			 VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_2784;
 	if (k && !c && !s && *proto == ORACLE_ETH_P_TEB)
 		types |= VIRTIO_NET_HASH_TUNNEL_TYPE_NVGRE;
-	if (outer_ipv6)
+	/* RFC 7676: IPv6 as the delivery or as the payload protocol */
+	if (outer_ipv6 || *proto == ORACLE_ETH_P_IPV6)
 		types |= VIRTIO_NET_HASH_TUNNEL_TYPE_GRE_7676;
 	return types;
 }
