@@ -29,7 +29,8 @@ KUNITCONFIGS := lib/.kunitconfig drivers/net/.kunitconfig
 # Debian packages the targets need; `make deps` installs the missing ones.
 DEPS_BUILD := linux-source-$(BASE_VERSION) build-essential bc bison flex \
 	libelf-dev libssl-dev python3 rsync xz-utils patch perl
-DEPS_VM := qemu-system-x86 ethtool iproute2 kmod cpio clang llvm libbpf-dev
+DEPS_VM := qemu-system-x86 ethtool iproute2 kmod cpio clang llvm libbpf-dev \
+	dwarves
 DEPS_LINT := python3-docutils sparse git
 DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_LINT)
 
