@@ -29,7 +29,8 @@ KUNITCONFIGS := lib/.kunitconfig drivers/net/.kunitconfig
 # Debian packages the targets need; `make deps` installs the missing ones.
 DEPS_BUILD := linux-source-$(BASE_VERSION) build-essential bc bison flex \
 	libelf-dev libssl-dev python3 rsync xz-utils patch perl
-DEPS_VM := qemu-system-x86 ethtool iproute2 kmod cpio clang llvm libbpf-dev
+DEPS_VM := qemu-system-x86 ethtool iproute2 kmod cpio clang llvm libbpf-dev \
+	dwarves
 DEPS_LINT := python3-docutils sparse git
 DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_LINT)
 
@@ -90,13 +91,17 @@ lint: patches
 	echo "lint: $$(cat $(RESULTS)/lint.counts | awk '{print $$1" passed, "$$2" failed"}')"; \
 	exit $$rc
 
-# Each patch of the series builds on its own (W=1, UML, lib/ drivers/net/).
+# Each patch of the series builds on its own (W=1, UML, lib/ drivers/net/
+# drivers/vhost/), tun, tap, macvtap, ipvtap and vhost-net included.
 bisect-build: patches
 	@mkdir -p $(RESULTS) $(BUILD)/bisect
 	@cat $(addprefix $(REPO)/,$(KUNITCONFIGS)) > $(BUILD)/bisect/config
 	@echo "CONFIG_TOEPLITZ_BENCHMARK=y" >> $(BUILD)/bisect/config
 	@printf 'CONFIG_VHOST_MENU=y\nCONFIG_VHOST_NET=y\n' \
 		>> $(BUILD)/bisect/config
+	@printf 'CONFIG_NET_CORE=y\nCONFIG_MACVLAN=y\nCONFIG_MACVTAP=y\n' \
+		>> $(BUILD)/bisect/config
+	@printf 'CONFIG_IPVLAN=y\nCONFIG_IPVTAP=y\n' >> $(BUILD)/bisect/config
 	@rc=0; $(REPO)/mk/bisect-build.sh $(BASE) $(PATCHES_OUT) \
 		$(BUILD)/bisect $(BUILD)/bisect/config \
 		> $(RESULTS)/bisect-build.log || rc=$$?; \

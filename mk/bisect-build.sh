@@ -8,6 +8,8 @@
 # once it exists, and the userspace programs a patch adds.  Prints one TAP
 # line per patch.
 #
+# The config (make bisect-build writes it) turns on tun, tap (through
+# macvtap and ipvtap) and vhost-net, the modules the series changes.
 # drivers/vhost/ is built after every patch, not only after the vhost-net
 # one: vhost/net.c includes the tun UAPI the series changes.  UML builds
 # it (VHOST_NET only needs NET and EVENTFD), W=1 clean in the base.
@@ -25,11 +27,23 @@ rm -rf "$tree"
 mkdir -p "$work" "$out"
 cp -a "$base" "$tree"
 
+# The modules the series changes must survive olddefconfig: a missing
+# dependency would drop one silently, and its patch would build nothing.
+modules_on() {
+	local m
+	for m in TUN TAP MACVTAP IPVTAP VHOST_NET; do
+		grep -qx "CONFIG_$m=y" "$out/.config" && continue
+		echo "bisect-build: CONFIG_$m is not on in the UML build"
+		return 1
+	done
+}
+
 build() {
 	local log=$1
 	cp "$config" "$out/.config"
 	{
 		make -C "$tree" ARCH=um O="$out" olddefconfig &&
+		modules_on &&
 		make -C "$tree" ARCH=um O="$out" W=1 -j"$jobs" \
 			lib/ drivers/net/ drivers/vhost/ &&
 		if [ -f "$tree/tools/net/tunrss/Makefile" ]; then
@@ -40,7 +54,8 @@ build() {
 		fi
 	} > "$log" 2>&1 || return 1
 	# W=1 warnings in what we wrote fail the patch.
-	! grep -E 'warning:' "$log" | grep -qE 'toeplitz|tun|tools/net|drivers/vhost'
+	! grep -E 'warning:' "$log" |
+		grep -qE 'toeplitz|tun|tap|tools/net|drivers/vhost'
 }
 
 for p in "$patchdir"/0*.patch; do

@@ -96,6 +96,7 @@ kernel-debug: tree $(KERNEL_DEBUG_BUILD)/.config
 # scanned twice after them (an object is reported once it is old enough).
 selftest-debug: kernel-debug selftest-build
 	@mkdir -p $(RESULTS)
+	@rm -f $(RESULTS)/selftest-debug.log $(RESULTS)/selftest-debug.kmemleak
 	@rc=0; VM_KERNEL=$(BZIMAGE_DEBUG) VM_MEM=2G \
 	VM_TIMEOUT=$(SELFTEST_DEBUG_TIMEOUT) \
 	VM_LOG=$(BUILD)/vm/debug-serial.log \
@@ -118,7 +119,7 @@ selftest-debug: kernel-debug selftest-build
 	grep -aE '^(not )?ok |^# (selftests|Totals|FAILED|PASSED)' \
 		$(RESULTS)/selftest-debug.log | grep -v '# SKIP' | \
 		grep -E 'not ok|^#' || true; \
-	$(REPO)/mk/counts.sh ktap $(RESULTS)/selftest-debug.log \
+	$(SELFTEST_COUNT) $(RESULTS)/selftest-debug.log \
 		> $(RESULTS)/selftest-debug.counts; \
 	read -r p f < $(RESULTS)/selftest-debug.counts; \
 	cat $(BUILD)/vm/debug-serial.log $(RESULTS)/selftest-debug.dmesg \

@@ -2,7 +2,7 @@
 #
 # make e2e: the real client end to end.  The test VM (L1, the project's
 # kernel) runs the patched QEMU of `make qemu` with a nested guest (L2:
-# a small kernel of the same tree with BTF, mk/e2e/l2.config, and
+# the same bzImage, whose config has BTF for the guest's XDP program, and
 # mk/e2e/l2init.c as PID 1 of an initramfs) behind a 4-queue tap with
 # rss=on,hash=on.  The guest's virtio_net driver configures RSS, L1
 # checks `ethtool -x` on the tap and sends flows of every kind into it,
@@ -21,11 +21,7 @@
 
 E2E_DIR := $(BUILD)/e2e
 E2E_INITRD := $(E2E_DIR)/initrd.cpio.gz
-E2E_KBUILD := $(E2E_DIR)/linux
-E2E_KCONFIG := $(REPO)/mk/e2e/l2.config
-E2E_BZIMAGE := $(E2E_KBUILD)/arch/x86/boot/bzImage
-E2E_KMAKE = $(MAKE) --no-print-directory -C $(TREE) O=$(E2E_KBUILD) \
-	ARCH=x86_64 -j$(JOBS)
+E2E_BZIMAGE := $(BZIMAGE)
 E2E_MODES ?= vhost=off,vnet-hash=on vhost=off,vnet-hash=off \
 	vhost=on,vnet-hash=on
 E2E_FLOWS ?= 256
@@ -33,30 +29,9 @@ E2E_ACCEL ?= auto
 E2E_ARGS ?=
 E2E_TIMEOUT ?= 3000
 
-.PHONY: e2e e2e-deps e2e-initrd e2e-kernel demo-guest
+.PHONY: e2e e2e-initrd demo-guest
 
 comma := ,
-
-# The L2 kernel: the same tree, a second small config (mk/e2e/l2.config)
-# with BTF, which pahole (dwarves) generates.
-$(E2E_KBUILD)/.config: $(E2E_KCONFIG) | tree
-	@mkdir -p $(E2E_KBUILD)
-	@echo "  CONFIG  $(E2E_KBUILD) (tinyconfig + mk/e2e/l2.config)"
-	@$(E2E_KMAKE) -s tinyconfig >/dev/null
-	@cd $(TREE) && ARCH=x86_64 scripts/kconfig/merge_config.sh -m \
-		-O $(E2E_KBUILD) $(E2E_KBUILD)/.config $(E2E_KCONFIG) >/dev/null
-	@$(E2E_KMAKE) -s olddefconfig >/dev/null
-	@$(REPO)/mk/vm/check-config.sh $(E2E_KCONFIG) $(E2E_KBUILD)/.config
-
-e2e-deps:
-	@dpkg-query -W -f='$${Status}\n' dwarves 2>/dev/null | \
-		grep -q 'ok installed' || { echo "  APT     dwarves"; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			dwarves >/dev/null; }
-
-e2e-kernel: e2e-deps tree $(E2E_KBUILD)/.config
-	@flock $(E2E_KBUILD)/.build-lock $(E2E_KMAKE) bzImage
-	@echo "  KERNEL  $(E2E_BZIMAGE)"
 
 $(E2E_DIR)/l2init: $(REPO)/mk/e2e/l2init.c
 	@mkdir -p $(E2E_DIR)
@@ -86,7 +61,7 @@ e2e_run = VM_TIMEOUT=$(E2E_TIMEOUT) VM_MEM=1G $(VM_RUN) \
 			$(E2E_ARGS) || rc=1; \
 	done; exit $$rc'
 
-e2e: kernel e2e-kernel qemu $(E2E_INITRD)
+e2e: kernel qemu $(E2E_INITRD)
 	@mkdir -p $(RESULTS)
 	@rc=0; $(call e2e_run,$(E2E_MODES),$(E2E_FLOWS)) 2>&1 | \
 		tee $(RESULTS)/e2e.log || rc=$$?; \
@@ -99,7 +74,7 @@ e2e: kernel e2e-kernel qemu $(E2E_INITRD)
 # counts, and its verdict; the whole log is in $(RESULTS)/demo-guest.log.
 DEMO_GUEST_FLOWS ?= 64
 
-demo-guest: kernel e2e-kernel qemu $(E2E_INITRD)
+demo-guest: kernel qemu $(E2E_INITRD)
 	@mkdir -p $(RESULTS)
 	@rc=0; $(call e2e_run,vhost=off$(comma)vnet-hash=on,$(DEMO_GUEST_FLOWS)) \
 		> $(RESULTS)/demo-guest.log 2>&1 || rc=$$?; \

@@ -15,8 +15,8 @@
  * its key and table from.  The guest compares them frame by frame.
  *
  * No libbpf, no clang: the program is eight instructions of raw eBPF, and
- * the kfunc's BTF id comes from /sys/kernel/btf/vmlinux (the L2 kernel has
- * BTF, mk/e2e/l2.config).
+ * the kfunc's BTF id comes from /sys/kernel/btf/vmlinux (L2 boots the test
+ * VM's own kernel, which has BTF: mk/vm/kernel.config).
  *
  * Phases (each ends with one "E2E ..." line on the console):
  *   1. seed e2e.seed, all hash types;          E2E READY 1, E2E RESULT 1
