@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The Debian DKMS package, for a stock 6.12 host (docs/install-debian.md):
+#
+#   make deb          build/deb/tun-vnet-hash-dkms_VERSION_all.deb (the
+#                     modules' sources for DKMS) and tunrss_VERSION_ARCH.deb
+#                     (/usr/sbin/tunrss, tunrss(8)), lintian-checked
+#   make dkms-headers the series changes no header that a module outside
+#                     the package uses (part of make check)
+#   make dkms-check   the package on Debian's own 6.12 kernel, in the VM
+#                     (part of make check)
+#
+# The sources are generated from the assembled tree (mk/deb-src.sh), the
+# packaging is dkms/: debian/ and the dkms.conf template.
+
+DEB_DIR := $(BUILD)/deb
+# The modules the package replaces or adds, as dir/name in the tree.
+DKMS_MODULES := lib/toeplitz drivers/net/tun_vnet_hash drivers/net/tun \
+	drivers/net/tap drivers/net/macvtap drivers/net/ipvlan/ipvtap \
+	drivers/vhost/vhost_net
+# Monotonic along the branch; a native Debian version.
+DEB_VERSION ?= $(shell git -C $(REPO) rev-list --count HEAD 2>/dev/null | \
+	sed 's/^/0./' || echo 0.0)$(shell git -C $(REPO) log -1 \
+	--format=+g%h 2>/dev/null)
+DEB_SRC := $(DEB_DIR)/tun-vnet-hash-$(DEB_VERSION)
+DEB_PKG := $(DEB_DIR)/tun-vnet-hash-dkms_$(DEB_VERSION)_all.deb
+DEPS_DEB := debhelper dh-dkms lintian
+
+.PHONY: deb deb-deps dkms-headers
+
+deb-deps:
+	@missing=$$(for p in $(DEPS_DEB); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  APT     $$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q --no-install-recommends $$missing \
+			>/dev/null 2>&1 || { apt-get update -q >/dev/null && \
+		apt-get install -y -q --no-install-recommends $$missing \
+			>/dev/null; }; \
+	fi
+
+deb: deb-deps uapi-headers
+	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)
+	@echo "  DEBSRC  $(DEB_SRC)"
+	@$(REPO)/mk/deb-src.sh $(REPO) $(TREE) $(SELFTEST_HDR) $(DEB_SRC) \
+		$(DEB_VERSION) $(DKMS_MODULES)
+	@echo "  DPKG    $(DEB_DIR)"
+	@cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b \
+		> $(DEB_DIR)/build.log 2>&1 || \
+		{ tail -n 30 $(DEB_DIR)/build.log; exit 1; }
+	@echo "  LINTIAN $(DEB_DIR)"
+	@cd $(DEB_DIR) && lintian --fail-on error *.changes \
+		> $(DEB_DIR)/lintian.log 2>&1 || \
+		{ cat $(DEB_DIR)/lintian.log; exit 1; }
+	@sed 's/^/  lintian: /' $(DEB_DIR)/lintian.log
+	@ls $(DEB_DIR)/*.deb | sed 's/^/  DEB     /'
