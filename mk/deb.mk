@@ -56,3 +56,18 @@ deb: deb-deps uapi-headers
 		{ cat $(DEB_DIR)/lintian.log; exit 1; }
 	@sed 's/^/  lintian: /' $(DEB_DIR)/lintian.log
 	@ls $(DEB_DIR)/*.deb | sed 's/^/  DEB     /'
+
+# Item 3 of the package's contract: every in-tree file that includes a
+# header the series changes (other than by file-scope additions) belongs
+# to a module of the package.
+dkms-headers: tree
+	@mkdir -p $(RESULTS)
+	@rc=0; python3 $(REPO)/mk/dkms/headers.py $(REPO) $(BASE) $(TREE) \
+		$(DKMS_MODULES) > $(RESULTS)/dkms-headers.log || rc=$$?; \
+	grep -E '^not ok|^# ' $(RESULTS)/dkms-headers.log || true; \
+	$(REPO)/mk/counts.sh ktap $(RESULTS)/dkms-headers.log \
+		> $(RESULTS)/dkms-headers.counts; \
+	echo "dkms-headers: $$(awk '{print $$1" passed, "$$2" failed"}' \
+		$(RESULTS)/dkms-headers.counts)"; exit $$rc
+
+CHECKS += dkms-headers
