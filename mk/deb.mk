@@ -71,3 +71,52 @@ dkms-headers: tree
 		$(RESULTS)/dkms-headers.counts)"; exit $$rc
 
 CHECKS += dkms-headers
+
+# make dkms-check: Debian's newest 6.12 kernel image from the archive
+# (apt-get download, kept in $(DKMS_DIR)/debs; the host's packages are not
+# changed) booted in the test VM with an initramfs of mk/dkms/init.c; there
+# mk/dkms/vm.sh installs linux-headers and the package as a user would
+# (dkms builds the modules in the VM), checks dkms status and modinfo, runs
+# the kselftests (the fuzzer's short run), removes the package and checks
+# that the stock modules are back and TUNGETVNETHASHCAP fails.
+#   DKMS_E2E=1   also the e2e modes: DKMS_E2E_WITH with the package (the
+#                patched QEMU and an L2 guest on Debian's kernel as L1),
+#                DKMS_E2E_WITHOUT after its removal
+# Output: $(RESULTS)/dkms-check.log (KTAP) and dkms-check.counts.
+DKMS_DIR := $(BUILD)/dkms
+DKMS_SELFTESTS ?= tun_vnet_hash tun_vnet_hash_vhost tun_vnet_hash_fuzz tun tap
+DKMS_E2E ?= 0
+DKMS_E2E_WITH ?= vhost=on,vnet-hash=on
+DKMS_E2E_WITHOUT ?= vhost=off,vnet-hash=off
+DKMS_E2E_FLOWS ?= 64
+DKMS_TIMEOUT ?= 1800
+DKMS_E2E_DEPS := $(if $(filter 1,$(DKMS_E2E)),e2e-kernel qemu e2e-initrd)
+
+.PHONY: dkms-check dkms-prepare
+
+dkms-prepare: e2e-deps
+	@$(REPO)/mk/dkms/prepare.sh $(DKMS_DIR) $(REPO)/mk/dkms/init.c >/dev/null
+
+dkms-check: deb selftest-build dkms-prepare $(DKMS_E2E_DEPS)
+	@mkdir -p $(RESULTS)
+	@kver=$$(cat $(DKMS_DIR)/kver); start=$$(date +%s); rc=0; \
+	VM_KERNEL=$(DKMS_DIR)/image/boot/vmlinuz-$$kver \
+	VM_INITRD=$(DKMS_DIR)/initrd VM_MEM=3G VM_TIMEOUT=$(DKMS_TIMEOUT) \
+	$(VM_RUN) 'export DKMS_DIR=$(DKMS_DIR) DEB_DIR=$(DEB_DIR) \
+		SELFTEST_OUT=$(SELFTEST_OUT) \
+		DKMS_SELFTESTS="$(DKMS_SELFTESTS)" \
+		$(if $(filter 1,$(DKMS_E2E)),DKMS_E2E_WITH="$(DKMS_E2E_WITH)" \
+		DKMS_E2E_WITHOUT="$(DKMS_E2E_WITHOUT)" \
+		E2E_CMD="python3 $(REPO)/mk/e2e/e2e.py --qemu $(QEMU_BIN) \
+			--kernel $(E2E_BZIMAGE) --initrd $(E2E_INITRD) \
+			--flows $(DKMS_E2E_FLOWS) --accel $(E2E_ACCEL) $(E2E_ARGS)"); \
+		bash $(REPO)/mk/dkms/vm.sh' 2>&1 | \
+		tee $(RESULTS)/dkms-check.log || rc=$$?; \
+	echo "# dkms-check wall time: $$(($$(date +%s) - start)) s" | \
+		tee -a $(RESULTS)/dkms-check.log; \
+	$(REPO)/mk/counts.sh ktap $(RESULTS)/dkms-check.log \
+		> $(RESULTS)/dkms-check.counts; \
+	echo "dkms-check: $$(awk '{print $$1" passed, "$$2" failed"}' \
+		$(RESULTS)/dkms-check.counts)"; exit $$rc
+
+CHECKS += dkms-check
