@@ -89,7 +89,7 @@ DKMS_E2E ?= 0
 DKMS_E2E_WITH ?= vhost=on,vnet-hash=on
 DKMS_E2E_WITHOUT ?= vhost=off,vnet-hash=off
 DKMS_E2E_FLOWS ?= 64
-DKMS_TIMEOUT ?= 1800
+DKMS_TIMEOUT ?= 3000
 DKMS_E2E_DEPS := $(if $(filter 1,$(DKMS_E2E)),e2e-kernel qemu e2e-initrd)
 
 .PHONY: dkms-check dkms-prepare
