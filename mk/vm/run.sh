@@ -13,6 +13,7 @@
 #
 # Environment (all optional):
 #   VM_KERNEL      bzImage (default build/x86/arch/x86/boot/bzImage)
+#   VM_INITRD      initramfs to boot it with (default: none)
 #   VM_TIMEOUT     seconds before the VM is killed (default 600)
 #   VM_MEM         guest memory (default 1G)
 #   VM_SMP         guest CPUs (default 2)
@@ -176,7 +177,7 @@ append+=" init=$repo/mk/vm/init.sh vm_rundir=$rundir ${VM_APPEND:-}"
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp"
 	-no-user-config -nodefaults -display none -no-reboot
 	-monitor none -serial stdio
-	-kernel "$kernel" -append "$append"
+	-kernel "$kernel" -append "$append" ${VM_INITRD:+-initrd "$VM_INITRD"}
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
 	-device virtio-rng-pci)
