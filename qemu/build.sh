@@ -111,6 +111,9 @@ apply_series() {
 			exit 1
 		fi
 	done
+	# configure's device list lives in the tree: keep it across series
+	cp "$REPO/qemu/x86_64-e2e.mak" \
+		"$BUILD/qemu-tree.new/configs/devices/x86_64-softmmu/e2e.mak"
 	rsync -a -c --delete --exclude=/.series-\* "$BUILD/qemu-tree.new/" \
 		"$BUILD/qemu-tree/"
 	rm -rf "$BUILD/qemu-tree.new"
@@ -134,7 +137,7 @@ configure() {
 		--enable-kvm --enable-tcg --enable-vhost-net \
 		--enable-vhost-kernel \
 		--disable-werror --disable-docs --disable-debug-info \
-		--disable-slirp --disable-bpf \
+		--disable-slirp --enable-bpf \
 		--disable-install-blobs) > "$OBJ/configure.log" 2>&1 ||
 		{ tail -n 40 "$OBJ/configure.log"; exit 1; }
 	echo "$want" > "$stamp"
