@@ -119,4 +119,5 @@ dkms-check: deb selftest-build dkms-prepare $(DKMS_E2E_DEPS)
 	echo "dkms-check: $$(awk '{print $$1" passed, "$$2" failed"}' \
 		$(RESULTS)/dkms-check.counts)"; exit $$rc
 
-CHECKS += dkms-check
+# Not in make check yet: under TCG the dkms build of the seven modules
+# alone takes about 28 minutes here, past what CI's budget leaves.
