@@ -44,17 +44,24 @@ help:
 	@echo "make patches    git format-patch series under build/patches"
 	@echo "make tree       assemble the kernel tree under $(TREE)"
 
-deps:
-	@missing=$$(for p in $(DEPS); do \
+# $(call apt_install,PACKAGES[,APT-GET OPTIONS]): install the Debian
+# packages of the list that are missing, updating the lists once if the
+# first try fails.
+define apt_install
+	@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 			grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "  APT     $$missing"; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -q $$missing >/dev/null 2>&1 || \
+		apt-get install -y -q $(2) $$missing >/dev/null 2>&1 || \
 		{ apt-get update -q >/dev/null && \
-		  apt-get install -y -q $$missing >/dev/null; }; \
+		  apt-get install -y -q $(2) $$missing >/dev/null; }; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(DEPS))
 
 $(BUILD)/linux-source-$(BASE_VERSION)/Makefile: | deps
 	@mkdir -p $(BUILD)

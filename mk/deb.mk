@@ -29,17 +29,7 @@ DEPS_DEB := debhelper dh-dkms lintian
 .PHONY: deb deb-deps dkms-headers
 
 deb-deps:
-	@missing=$$(for p in $(DEPS_DEB); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-			grep -q 'ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-		echo "  APT     $$missing"; \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -q --no-install-recommends $$missing \
-			>/dev/null 2>&1 || { apt-get update -q >/dev/null && \
-		apt-get install -y -q --no-install-recommends $$missing \
-			>/dev/null; }; \
-	fi
+	$(call apt_install,$(DEPS_DEB),--no-install-recommends)
 
 deb: deb-deps uapi-headers
 	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)

@@ -12,16 +12,7 @@ DEPS_QEMU := dpkg-dev meson ninja-build pkg-config libglib2.0-dev \
 .PHONY: qemu qemu-deps qemu-source qemu-debian
 
 qemu-deps:
-	@missing=$$(for p in $(DEPS_QEMU); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-			grep -q 'ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-		echo "  APT     $$missing"; \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -q $$missing >/dev/null 2>&1 || \
-		{ apt-get update -q >/dev/null && \
-		  apt-get install -y -q $$missing >/dev/null; }; \
-	fi
+	$(call apt_install,$(DEPS_QEMU))
 
 qemu: qemu-deps
 	@$(REPO)/qemu/build.sh $(REPO) $(BUILD) $(JOBS)
