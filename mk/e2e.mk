@@ -21,7 +21,8 @@
 
 E2E_DIR := $(BUILD)/e2e
 E2E_INITRD := $(E2E_DIR)/initrd.cpio.gz
-E2E_BZIMAGE := $(BZIMAGE)
+# mk/vm.mk, included after this file, sets BZIMAGE: expand it late.
+E2E_BZIMAGE = $(BZIMAGE)
 E2E_MODES ?= vhost=off,vnet-hash=on vhost=off,vnet-hash=off \
 	vhost=on,vnet-hash=on
 E2E_FLOWS ?= 256
