@@ -225,8 +225,12 @@ FIXTURE_TEARDOWN(ethtool)
 static int configure(struct _test_data_ethtool *self, uint16_t flags,
 		     uint32_t types)
 {
+	/* The RSS fields must be 0 without TUN_VNET_HASH_RSS. */
+	bool rss = flags & TUN_VNET_HASH_RSS;
+
 	return tun_set_vnet_hash(self->fds[0], flags, types, oracle_ms_key,
-				 KEY_SIZE, self->table, TABLE_LEN - 1, 1);
+				 KEY_SIZE, self->table, rss ? TABLE_LEN - 1 : 0,
+				 rss ? 1 : 0);
 }
 
 /* Hashing off: no table, no key, no hash function. */
