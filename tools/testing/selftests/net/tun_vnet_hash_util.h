@@ -33,6 +33,17 @@
 
 #include "tun_vnet_hash_oracle.h"
 
+/* Short names of the hash types, for the tests' tables. */
+#define T_IPV4		VIRTIO_NET_RSS_HASH_TYPE_IPv4
+#define T_TCP4		VIRTIO_NET_RSS_HASH_TYPE_TCPv4
+#define T_UDP4		VIRTIO_NET_RSS_HASH_TYPE_UDPv4
+#define T_IPV6		VIRTIO_NET_RSS_HASH_TYPE_IPv6
+#define T_TCP6		VIRTIO_NET_RSS_HASH_TYPE_TCPv6
+#define T_UDP6		VIRTIO_NET_RSS_HASH_TYPE_UDPv6
+#define T_IP_EX		VIRTIO_NET_RSS_HASH_TYPE_IP_EX
+#define T_TCP_EX	VIRTIO_NET_RSS_HASH_TYPE_TCP_EX
+#define T_UDP_EX	VIRTIO_NET_RSS_HASH_TYPE_UDP_EX
+
 #define FRAME_MAX		2048
 #define FRAME_MAX_EXT		24
 #define TUN_MAX_QUEUES		16
