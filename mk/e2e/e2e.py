@@ -247,6 +247,15 @@ class Guest:
             return self.proc.wait()
 
 
+def tap_exists(want, seconds=10):
+    """Wait until the tap exists (want True) or is gone; True if so."""
+    for _ in range(int(seconds * 10)):
+        if os.path.exists("/sys/class/net/%s" % TAP) == want:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def tap_drops():
     try:
         with open("/sys/class/net/%s/statistics/tx_dropped" % TAP) as f:
@@ -334,9 +343,7 @@ def main():
     accel = args.accel
     if accel == "auto":
         accel = "kvm" if os.path.exists("/dev/kvm") else "tcg"
-        fallback = accel == "kvm"
-    else:
-        fallback = False
+    fallback = args.accel == "auto" and accel == "kvm"
 
     flows_per_phase = args.flows * len(KINDS)
     # not quiet: with it L2 under nested KVM hung before init, twice
@@ -362,10 +369,8 @@ def main():
         print("# " + " ".join(argv), flush=True)
         guest = Guest(argv, args.log)
         # The tap exists once QEMU runs; it is brought up to send into it.
-        for _ in range(100):
-            if os.path.exists("/sys/class/net/%s" % TAP):
-                return guest
-            time.sleep(0.1)
+        if tap_exists(True):
+            return guest
         res.check(False, "%s: QEMU created %s" % (mode, TAP))
         guest.stop(5)
         return None
@@ -380,10 +385,7 @@ def main():
                   "again under tcg" % args.kvm_boot_timeout, flush=True)
             guest.proc.kill()
             guest.stop(5)
-            for _ in range(100):
-                if not os.path.exists("/sys/class/net/%s" % TAP):
-                    break
-                time.sleep(0.1)
+            tap_exists(False)
             t0 = time.monotonic()
             guest = start_guest("tcg")
     if guest is None:
