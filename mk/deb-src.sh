@@ -124,12 +124,15 @@ done
 	echo
 	echo "# Each module =m as in Debian's config: the kernel's own must be"
 	echo "# modules to be replaced; the symbols the series adds are not in the"
-	echo "# kernel's config, so they are defined here."
+	echo "# kernel's config, so they are defined here.  (make clean, which"
+	echo "# dkms runs before and after a build, reads no config.)"
+	echo "ifeq (\$(filter __clean,\$(PHONY)),)"
 	for s in $kbuild_syms; do
 		echo "ifneq (\$(CONFIG_$s),m)"
 		echo "\$(error tun-vnet-hash: CONFIG_$s is '\$(CONFIG_$s)' in this kernel; it must be a module (=m) to be replaced)"
 		echo "endif"
 	done
+	echo "endif"
 	for s in $kbuild_new; do
 		echo "ccflags-y += -DCONFIG_${s}_MODULE=1"
 	done
