@@ -169,7 +169,9 @@ else
 fi
 [ -n "${VM_PROBING:-}" ] || echo "$accel$accel_why" > "$accel_used"
 
-append="console=ttyS0 panic=-1 quiet loglevel=4"
+# no_timer_check: under TCG on a loaded host the IO-APIC timer check can
+# miss its ticks and panic the boot ("IO-APIC + timer doesn't work").
+append="console=ttyS0 panic=-1 quiet loglevel=4 no_timer_check"
 append+=" root=/dev/root rootfstype=9p ro"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=$msize${p9cache:+,cache=$p9cache}"
 append+=" init=$repo/mk/vm/init.sh vm_rundir=$rundir ${VM_APPEND:-}"
