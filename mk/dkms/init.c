@@ -61,6 +61,11 @@ int main(void)
 	if (mount("proc", "/proc", "proc", 0, NULL))
 		fail("mount /proc");
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	/* what udev adds to it, and bash's <(...) needs */
+	symlink("/proc/self/fd", "/dev/fd");
+	symlink("/proc/self/fd/0", "/dev/stdin");
+	symlink("/proc/self/fd/1", "/dev/stdout");
+	symlink("/proc/self/fd/2", "/dev/stderr");
 	fd = open("/proc/cmdline", O_RDONLY);
 	if (fd < 0 || read(fd, cmdline, sizeof(cmdline) - 1) < 0)
 		fail("/proc/cmdline");
@@ -98,7 +103,10 @@ int main(void)
 	if (mount(root, "/newroot", type, MS_RDONLY, flags))
 		fail("mount root");
 	umount2("/proc", MNT_DETACH);
-	umount2("/dev", MNT_DETACH);
+	/* devtmpfs at the root's /dev, as CONFIG_DEVTMPFS_MOUNT gives a
+	 * kernel booted without an initramfs: /dev/vhost-net, /dev/tapN */
+	if (mount("/dev", "/newroot/dev", NULL, MS_MOVE, NULL))
+		fail("move /dev");
 	if (chdir("/newroot") || mount(".", "/", NULL, MS_MOVE, NULL) ||
 	    chroot(".") || chdir("/"))
 		fail("switch root");
