@@ -7,9 +7,10 @@
 #
 # usage: prepare.sh DIR INIT_C
 #   DIR/debs/     the .debs, kept between runs (apt-get download)
-#   DIR/image/    the unpacked linux-image, linux-headers (and -common)
-#                 and linux-kbuild, with modules.dep (depmod -b): the
-#                 VM's top read-only layer, as if they were installed
+#   DIR/image/    the unpacked linux-image (its modules but for those of
+#                 no use in the VM), linux-headers (and -common) and
+#                 linux-kbuild, with modules.dep (depmod -b): the VM's
+#                 top read-only layer, as if they were installed
 #   DIR/initrd    a cpio of INIT_C (static) and the modules to mount the
 #                 9p root and overlay
 #   DIR/kver      the kernel release, e.g. 6.12.118+deb12-amd64
@@ -42,7 +43,7 @@ want="$img linux-headers-$kver linux-headers-$abi-common linux-kbuild-$abi dkms"
 	done
 )
 
-if [ ! -f "$dir/image/.done-$kver-headers" ]; then
+if [ ! -f "$dir/image/.done-$kver-pruned" ]; then
 	echo "  UNPACK  $img, linux-headers-$kver" >&2
 	rm -rf "$dir/image"
 	for p in "$img" "linux-headers-$kver" "linux-headers-$abi-common" \
@@ -58,12 +59,31 @@ if [ ! -f "$dir/image/.done-$kver-headers" ]; then
 		rmdir "$dir/image/lib"
 		ln -s "$(readlink /lib)" "$dir/image/lib"
 	fi
+	# The VM needs the kernel's networking, filesystems and virtio, not
+	# its 4000 modules: they would make every depmod (dkms install and
+	# remove run it) take minutes under TCG.  The rest is left out.
+	mods=$dir/image/usr/lib/modules/$kver/kernel
+	find "$mods" -mindepth 1 -maxdepth 1 -type d \
+		-not -name arch -not -name crypto -not -name fs \
+		-not -name lib -not -name net -not -name drivers \
+		-not -name virt -exec rm -rf {} +
+	find "$mods/drivers" -mindepth 1 -maxdepth 1 -type d \
+		-not -name block -not -name char -not -name net \
+		-not -name vhost -not -name virtio -exec rm -rf {} +
+	for d in drivers/net/wireless drivers/net/ethernet drivers/net/usb \
+		 drivers/net/can drivers/net/ieee802154 drivers/net/wwan \
+		 drivers/net/hamradio drivers/net/arcnet drivers/net/fddi \
+		 net/netfilter net/ipv4/netfilter net/ipv6/netfilter \
+		 net/bridge/netfilter net/bluetooth net/mac80211 net/wireless \
+		 net/nfc net/can net/ieee802154; do
+		rm -rf "${mods:?}/$d"
+	done
 	depmod -b "$dir/image" "$kver"
-	touch "$dir/image/.done-$kver-headers"
+	touch "$dir/image/.done-$kver-pruned"
 fi
 
 if [ ! -f "$dir/initrd" ] || [ "$init_c" -nt "$dir/initrd" ] ||
-   [ "$dir/image/.done-$kver-headers" -nt "$dir/initrd" ]; then
+   [ "$dir/image/.done-$kver-pruned" -nt "$dir/initrd" ]; then
 	echo "  INITRD  $dir/initrd" >&2
 	root=$dir/initrd.d
 	rm -rf "$root" && mkdir -p "$root/m"
