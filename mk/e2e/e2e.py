@@ -11,7 +11,7 @@ mk/e2e/l2init.c).  After the guest's driver is unbound, this script joins
 the tap as one more queue and checks that its reads report no hash.
 
 usage: e2e.py --qemu BIN --kernel BZIMAGE --initrd CPIO [--vhost on|off]
-              [--vnet-hash on|off] [--flows N] [--seed S] [--accel A]
+              [--vnet-hash on|off|auto] [--flows N] [--seed S] [--accel A]
 
 Exit status 0 when every check passed.  Output: one "ok N - ..." or
 "not ok N - ..." line per check (KTAP), then "# e2e: N passed, M failed".
@@ -51,6 +51,7 @@ EX_REPORT = {"ip6": (IP_EX, 7), "tcp6": (TCP_EX, 8), "udp6": (UDP_EX, 9)}
 # linux/if_tun.h
 TUNSETIFF = 0x400454ca
 TUNSETVNETHDRSZ = 0x400454d8
+TUNGETVNETHASHCAP_VER0 = 0x800854e4  # _IOR('T', 228, 8 bytes)
 IFF_TAP, IFF_NO_PI = 0x0002, 0x1000
 IFF_MULTI_QUEUE, IFF_VNET_HDR = 0x0100, 0x4000
 VNET_HASH_HDR_LEN = 20  # struct virtio_net_hdr_v1_hash
@@ -247,6 +248,16 @@ class Guest:
             return self.proc.wait()
 
 
+def kernel_hashes():
+    """Whether this kernel's tun answers TUNGETVNETHASHCAP (VER0 size)."""
+    try:
+        with open("/dev/net/tun", "rb", buffering=0) as f:
+            fcntl.ioctl(f, TUNGETVNETHASHCAP_VER0, bytes(8))
+        return True
+    except OSError:
+        return False
+
+
 def tap_exists(want, seconds=10):
     """Wait until the tap exists (want True) or is gone; True if so."""
     for _ in range(int(seconds * 10)):
@@ -310,7 +321,8 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--initrd", required=True)
     ap.add_argument("--vhost", default="off", choices=("on", "off"))
-    ap.add_argument("--vnet-hash", default="on", choices=("on", "off"))
+    ap.add_argument("--vnet-hash", default="on",
+                    choices=("on", "off", "auto"))
     ap.add_argument("--flows", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--accel", default="auto")
@@ -326,6 +338,14 @@ def main():
     seed = args.seed or random.SystemRandom().randrange(1, 1 << 31)
     print("# e2e %s seed %d flows %d per kind" % (mode, seed, args.flows),
           flush=True)
+    # Who hashes: the kernel (vnet-hash=on, or auto on a kernel with the
+    # ioctls), or QEMU's own userspace RSS, as 7.2 does.
+    hashing = args.vnet_hash == "on" or \
+        (args.vnet_hash == "auto" and kernel_hashes())
+    if args.vnet_hash == "auto":
+        print("# vnet-hash=auto: %s" % ("the kernel has TUNGETVNETHASHCAP"
+              if hashing else "no TUNGETVNETHASHCAP: QEMU hashes"),
+              flush=True)
 
     # L1 runs this project's kernel, which has vhost-net built in: a
     # missing device is a broken L1, never a reason to pass the mode.
@@ -414,7 +434,7 @@ def main():
         key, table = guest_config(pseed)
         time.sleep(1)
         tkey, ttable, out = ethtool_x(TAP)
-        if args.vnet_hash == "on":
+        if hashing:
             ok = tkey == key and ttable == table
             res.check(ok, "%s phase %d: ethtool -x %s shows the guest's "
                       "key and table" % (mode, phase, TAP))
@@ -424,7 +444,7 @@ def main():
         else:
             res.check(not ttable, "%s phase %d: ethtool -x %s shows no "
                       "table (QEMU hashes)" % (mode, phase, TAP))
-        qemu = args.vnet_hash == "off"
+        qemu = not hashing
         frames = []
         departures = 0
         for i, flow in enumerate(flows):
@@ -464,7 +484,7 @@ def main():
     else:
         line = guest.wait("E2E DOWN", args.timeout)
         if res.check(line is not None, "%s: the guest set its interface "
-                     "down" % mode) and args.vnet_hash == "on":
+                     "down" % mode) and hashing:
             time.sleep(1)
             tkey, ttable, out = ethtool_x(TAP)
             # virtio has no "interface down" event: no reset, no change
@@ -485,7 +505,13 @@ def main():
                 print("# " + out.replace("\n", "\n# "))
             extra = [frame(f, first + i, 0, 0, 0)
                      for i, f in enumerate(flows) if f[0] != "nonip"]
-            check_reads_none(res, mode, sock, extra)
+            if kernel_hashes():
+                check_reads_none(res, mode, sock, extra)
+            else:
+                # a stock tun writes 12 bytes of a 20-byte header and
+                # leaves the rest as the reader's buffer had it
+                print("# %s: a tun without the series: the reads' hash "
+                      "fields are not written, not checked" % mode)
 
     line = guest.wait("E2E EXIT", args.timeout)
     rc = guest.stop(60)
