@@ -48,13 +48,14 @@ selftest-build: uapi-headers
 		KHDR_INCLUDES="-isystem $(SELFTEST_HDR)/include" \
 		$(SELFTEST_BINS)
 
-# The shell loop, run in the VM, over $(SELFTESTS) into the log $(1); it
-# leaves rc non-zero when one fails.  A binary that is missing or dies
-# before its plan still leaves a "not ok" line, so that it counts as a
-# failure.  Also used by selftest-debug (mk/debug.mk).
+# The shell loop, run in the VM, over the binaries $(2) (default
+# $(SELFTESTS)) into the log $(1); it leaves rc non-zero when one fails.
+# A binary that is missing or dies before its plan still leaves a "not
+# ok" line, so that it counts as a failure.  Also used by selftest-debug
+# (mk/debug.mk) and dkms-check (mk/deb.mk).
 selftest_loop = cd $(SELFTEST_OUT) && rc=0; \
 	export TUN_VNET_HASH_FUZZ_LONG=$(SELFTEST_FUZZ_LONG); \
-	for t in $(SELFTESTS); do \
+	for t in $(or $(2),$(SELFTESTS)); do \
 		echo "\# selftests: net: $$t"; \
 		st=0; \
 		if [ ! -x ./$$t ]; then \
