@@ -620,6 +620,7 @@ FIXTURE_VARIANT(vhost)
 	uint64_t features;
 	uint16_t hash_flags;
 	bool macvtap;	/* a /dev/tapN queue of a macvtap over veth */
+	bool ipvtap;	/* of an ipvtap over veth: IP frames only */
 	uint32_t rx_len;	/* of the guest's rx buffers, 0: BUF_SIZE */
 };
 
@@ -686,6 +687,23 @@ FIXTURE_VARIANT_ADD(vhost, macvtap_report_mrg_bufs48) {
 	.rx_len = 48,
 };
 
+FIXTURE_VARIANT_ADD(vhost, ipvtap_report_mrg) {
+	.features = F_V1 | F_MRG | F_HASH,
+	.hash_flags = TUN_VNET_HASH_REPORT,
+	.ipvtap = true,
+};
+
+FIXTURE_VARIANT_ADD(vhost, ipvtap_report) {
+	.features = F_V1 | F_HASH,
+	.hash_flags = TUN_VNET_HASH_REPORT,
+	.ipvtap = true,
+};
+
+FIXTURE_VARIANT_ADD(vhost, ipvtap_v1_mrg_hdr12) {
+	.features = F_V1 | F_MRG,
+	.ipvtap = true,
+};
+
 FIXTURE_SETUP(vhost)
 {
 	size_t hdr_len = features_hdr_len(variant->features);
@@ -702,11 +720,11 @@ FIXTURE_SETUP(vhost)
 	if (variant->hash_flags && tun_vnet_hash_missing())
 		SKIP(return, "TUNGETVNETHASHCAP not supported");
 
-	if (variant->macvtap) {
+	if (variant->macvtap || variant->ipvtap) {
 		/* Frames go in at the veth peer, out of the macvtap. */
 		int le = 1;
 
-		ASSERT_EQ(0, vtap_link_create(false));
+		ASSERT_EQ(0, vtap_link_create(variant->ipvtap));
 		self->tap = vtap_open_queue(hdr_len);
 		ASSERT_LE(0, self->tap);
 		ASSERT_EQ(0, ioctl(self->tap, TUNSETVNETLE, &le));
@@ -738,7 +756,7 @@ FIXTURE_TEARDOWN(vhost)
 		close(self->sock);
 	if (self->tap >= 0)
 		close(self->tap);
-	if (variant->macvtap)
+	if (variant->macvtap || variant->ipvtap)
 		vtap_link_delete();
 }
 
@@ -757,6 +775,8 @@ TEST_F_TIMEOUT(vhost, rx_every_kind, 300)
 		const char *name = flow_kind_names[i % FLOW_KINDS];
 
 		flow_spec_random(&s, i % FLOW_KINDS, &state);
+		if (variant->ipvtap && !vtap_ip_frame(&s))
+			continue;
 		frame_build(&f, &s);
 		res = variant->hash_flags ? frame_hash(&f) : none;
 		ASSERT_EQ(0, packet_send(self->sock, self->ifindex, &f, false));
@@ -803,6 +823,8 @@ TEST_F_TIMEOUT(vhost, rx_gso, 120)
 				sizeof(one)));
 	for (size = 500; size < 1900; size += 200) {
 		flow_spec_random(&s, FLOW_TCP4, &state);
+		if (variant->ipvtap)
+			ASSERT_TRUE(vtap_ip_frame(&s));
 		ASSERT_EQ(0, packet_send_segment(sock, self->ifindex, &s,
 						 VIRTIO_NET_HDR_GSO_TCPV4,
 						 size, 1900, &f))
