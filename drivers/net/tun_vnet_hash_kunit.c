@@ -25,6 +25,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/rculist.h>
@@ -900,9 +901,47 @@ static void vh_build(struct vnet_hash_frame *f,
 	}
 }
 
-static struct sk_buff *vh_skb(struct kunit *test,
-			      const struct vnet_hash_shape *shape,
-			      const struct vnet_hash_flow *flow)
+/*
+ * @len bytes of @data as an skb whose first @split bytes are linear and
+ * the rest paged, in two fragments cut halfway: a header then straddles
+ * the linear part and a page, or two fragments.  @split >= @len gives a
+ * linear skb.
+ */
+static struct sk_buff *vh_skb_paged(struct kunit *test, const u8 *data,
+				    unsigned int len, unsigned int split)
+{
+	unsigned int rest, half;
+	struct sk_buff *skb;
+	struct page *page;
+
+	split = min(split, len);
+	rest = len - split;
+	half = rest / 2;
+	skb = kunit_zalloc_skb(test, split, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put_data(skb, data, split);
+	if (!rest)
+		return skb;
+
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	memcpy(page_address(page), data + split, rest);
+	if (half) {
+		get_page(page);
+		skb_add_rx_frag(skb, 0, page, 0, half, PAGE_SIZE / 2);
+	}
+	skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, half,
+			rest - half, PAGE_SIZE / 2);
+	KUNIT_ASSERT_EQ(test, skb_headlen(skb), split);
+	KUNIT_ASSERT_EQ(test, skb->len, len);
+	return skb;
+}
+
+/* The frame of @shape as an skb, linear up to @split (see vh_skb_paged) */
+static struct sk_buff *vh_skb_split(struct kunit *test,
+				    const struct vnet_hash_shape *shape,
+				    const struct vnet_hash_flow *flow,
+				    unsigned int split)
 {
 	struct vnet_hash_frame *f;
 	struct sk_buff *skb;
@@ -911,9 +950,7 @@ static struct sk_buff *vh_skb(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	vh_build(f, shape, flow);
 
-	skb = kunit_zalloc_skb(test, f->len, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, skb);
-	skb_put_data(skb, f->data, f->len);
+	skb = vh_skb_paged(test, f->data, f->len, split);
 	if (shape->raw) {
 		skb_reset_network_header(skb);
 		skb->protocol = htons(vh_l3_proto(shape));
@@ -930,6 +967,13 @@ static struct sk_buff *vh_skb(struct kunit *test,
 	}
 	kunit_kfree(test, f);
 	return skb;
+}
+
+static struct sk_buff *vh_skb(struct kunit *test,
+			      const struct vnet_hash_shape *shape,
+			      const struct vnet_hash_flow *flow)
+{
+	return vh_skb_split(test, shape, flow, UINT_MAX);
 }
 
 static const struct vnet_hash_flow *
@@ -2413,6 +2457,19 @@ static struct sk_buff *vh_skb_data(struct kunit *test, const u8 *data,
 	return skb;
 }
 
+/* The frame of @c around @inner (the case's own when NULL), see above */
+static struct vnet_hash_frame *
+vh_tunnel_frame(struct kunit *test, const struct vnet_hash_tunnel_case *c,
+		const struct vnet_hash_flow *inner, unsigned int *off)
+{
+	struct vnet_hash_frame *f;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	vh_build_tunnel(f, c, inner, off);
+	return f;
+}
+
 /* The frame of @c around @inner, as an skb of a tap device */
 static struct sk_buff *vh_tunnel_skb(struct kunit *test,
 				     const struct vnet_hash_tunnel_case *c,
@@ -2422,9 +2479,7 @@ static struct sk_buff *vh_tunnel_skb(struct kunit *test,
 	struct sk_buff *skb;
 	unsigned int off;
 
-	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	vh_build_tunnel(f, c, inner, &off);
+	f = vh_tunnel_frame(test, c, inner, &off);
 	skb = vh_skb_data(test, f->data, f->len, true, htons(ETH_P_IP));
 	skb_reset_mac_header(skb);
 	kunit_kfree(test, f);
@@ -2453,9 +2508,7 @@ static void vh_tunnel_test(struct kunit *test)
 	struct sk_buff *skb;
 	unsigned int off;
 
-	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	vh_build_tunnel(f, c, NULL, &off);
+	f = vh_tunnel_frame(test, c, NULL, &off);
 	skb = vh_skb_data(test, f->data, f->len, !c->raw,
 			  htons(c->outer_ipv6 ? ETH_P_IPV6 : ETH_P_IP));
 
@@ -2482,6 +2535,92 @@ static void vh_tunnel_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, got.len, outer.len);
 		KUNIT_EXPECT_MEMEQ(test, got.data, outer.data, outer.len);
 	}
+}
+
+/*
+ * A packet whose headers are split between the linear part and paged
+ * fragments, at every offset, classifies and hashes as the rules say,
+ * the same as when it is linear: tun's skbs from a write of more than
+ * a page, or from vhost-net's zerocopy, carry their headers in pages.
+ */
+static void vh_nonlinear_test(struct kunit *test)
+{
+	static const u32 type_sets[] = {
+		HT_ALL, HT_V4 | HT_V6, HT_IPV4 | HT_IPV6 | HT_IP_EX,
+	};
+	const struct vnet_hash_shape * const *param = test->param_value;
+	const struct vnet_hash_shape *shape = *param;
+	const struct vnet_hash_flow *flow = vh_default_flow(shape);
+	struct vnet_hash_expect exp[ARRAY_SIZE(type_sets)];
+	unsigned int failures = 0, split, len, i;
+	struct toeplitz_key *tk;
+	struct sk_buff *skb;
+
+	tk = vh_expand(test, vh_ms_key, sizeof(vh_ms_key));
+	for (i = 0; i < ARRAY_SIZE(type_sets); i++)
+		vh_expect(shape, flow, type_sets[i], &exp[i]);
+	skb = vh_skb(test, shape, flow);
+	len = skb->len;
+	kunit_kfree_skb(test, skb);
+
+	for (split = 0; split <= len; split++) {
+		skb = vh_skb_split(test, shape, flow, split);
+		for (i = 0; i < ARRAY_SIZE(type_sets); i++) {
+			if (vh_check(test, skb, !shape->raw, type_sets[i],
+				     &exp[i], tk, !failures))
+				continue;
+			if (!failures)
+				kunit_info(test, "first wrong: %u linear bytes of %u\n",
+					   split, len);
+			failures++;
+		}
+		kunit_kfree_skb(test, skb);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, failures, 0,
+			    "%u of %zu splits x type sets wrong (first above)",
+			    failures, (len + 1) * ARRAY_SIZE(type_sets));
+}
+
+/* The same for the encapsulations: the inner headers in pages too. */
+static void vh_tunnel_nonlinear_test(struct kunit *test)
+{
+	const struct vnet_hash_tunnel_case *c = test->param_value;
+	__be16 proto = htons(c->outer_ipv6 ? ETH_P_IPV6 : ETH_P_IP);
+	struct tun_vnet_hash_input linear, got;
+	u32 types = c->types ?: HT_ALL;
+	unsigned int failures = 0, split;
+	struct vnet_hash_frame *f;
+	struct sk_buff *skb;
+	unsigned int off;
+
+	f = vh_tunnel_frame(test, c, NULL, &off);
+	skb = vh_skb_data(test, f->data, f->len, !c->raw, proto);
+	tun_vnet_hash_classify(skb, !c->raw, types, c->tunnel_types, &linear);
+	kunit_kfree_skb(test, skb);
+
+	for (split = 0; split <= f->len; split++) {
+		skb = vh_skb_paged(test, f->data, f->len, split);
+		skb->protocol = proto;
+		skb_reset_mac_header(skb);
+		memset(&got, 0xa5, sizeof(got));
+		tun_vnet_hash_classify(skb, !c->raw, types, c->tunnel_types,
+				       &got);
+		kunit_kfree_skb(test, skb);
+		if (got.report == linear.report && got.len == linear.len &&
+		    !memcmp(got.data, linear.data, linear.len))
+			continue;
+		if (!failures) {
+			KUNIT_EXPECT_EQ_MSG(test, got.report, linear.report,
+					    "%u linear bytes of %u", split,
+					    f->len);
+			KUNIT_EXPECT_EQ_MSG(test, got.len, linear.len,
+					    "%u linear bytes of %u", split,
+					    f->len);
+		}
+		failures++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, failures, 0, "%u of %u splits wrong",
+			    failures, f->len + 1);
 }
 
 /*
@@ -2741,6 +2880,8 @@ static struct kunit_case tun_vnet_hash_test_cases[] = {
 	KUNIT_CASE(vh_get_cap_test),
 	KUNIT_CASE_PARAM(vh_ioctl_cmd_test, vh_ioctl_gen_params),
 	KUNIT_CASE_PARAM(vh_tunnel_test, vh_tunnel_gen_params),
+	KUNIT_CASE_PARAM(vh_nonlinear_test, vh_shape_gen_params),
+	KUNIT_CASE_PARAM(vh_tunnel_nonlinear_test, vh_tunnel_gen_params),
 	KUNIT_CASE_SLOW(vh_benchmark_test),
 	{}
 };

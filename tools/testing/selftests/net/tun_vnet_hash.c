@@ -10,6 +10,7 @@
 
 #define _GNU_SOURCE
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,8 +26,10 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <linux/bpf.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 
@@ -313,22 +316,6 @@ static int device_configure(struct device *dev, int fd,
 {
 	return set_sized(fd, sizeof(struct tun_vnet_hash), 0, e,
 			 e->flags ? e->tunnel_types : 0);
-}
-
-/*
- * ipvlan hands a frame to the ipvtap device by its destination address:
- * only IP frames, with at most one VLAN tag (the one the lower device
- * takes out of the frame), reach it.  Address them to the device.
- */
-static bool vtap_ip_frame(struct frame_spec *s)
-{
-	if (s->tpid[1])
-		return false;
-	if (s->ethertype == ETH_P_IP)
-		return inet_pton(AF_INET, VTAP_ADDR4, s->daddr) == 1;
-	if (s->ethertype == ETH_P_IPV6)
-		return inet_pton(AF_INET6, VTAP_ADDR6, s->daddr) == 1;
-	return false;
 }
 
 /*
@@ -947,78 +934,6 @@ TEST_F(vnet_hash, tunnels)
 	}
 }
 
-static int xdp_tx_prog_load(void)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
-		  .imm = XDP_TX },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	union bpf_attr attr;
-	int prog;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_XDP;
-	attr.insns = (uintptr_t)insns;
-	attr.insn_cnt = ARRAY_SIZE(insns);
-	attr.license = (uintptr_t)"GPL";
-	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-	return prog < 0 ? -errno : prog;
-}
-
-static struct rtattr *nl_attr(struct rtattr *rta, uint16_t type,
-			      const void *data, size_t len)
-{
-	rta->rta_type = type;
-	rta->rta_len = RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), data, len);
-	return (struct rtattr *)((char *)rta + RTA_ALIGN(rta->rta_len));
-}
-
-/* Attach @prog in driver mode, as `ip link set DEV xdpdrv fd PROG` does. */
-static int netdev_set_xdp_drv(int ifindex, int prog)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifm;
-		char attrs[64];
-	} req = {
-		.nh.nlmsg_type = RTM_SETLINK,
-		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
-		.ifm.ifi_family = AF_UNSPEC,
-		.ifm.ifi_index = ifindex,
-	};
-	struct {
-		struct nlmsghdr nh;
-		struct nlmsgerr err;
-		char more[256];
-	} ack;
-	uint32_t flags = XDP_FLAGS_DRV_MODE;
-	struct rtattr *xdp, *end;
-	int fd, err;
-
-	xdp = (struct rtattr *)req.attrs;
-	end = nl_attr(xdp + 1, IFLA_XDP_FD, &prog, sizeof(prog));
-	end = nl_attr(end, IFLA_XDP_FLAGS, &flags, sizeof(flags));
-	xdp->rta_type = IFLA_XDP | NLA_F_NESTED;
-	xdp->rta_len = (char *)end - (char *)xdp;
-	req.nh.nlmsg_len = (char *)end - (char *)&req;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
-		err = -errno;
-	else if (recv(fd, &ack, sizeof(ack), 0) < 0)
-		err = -errno;
-	else if (ack.nh.nlmsg_type == NLMSG_ERROR)
-		err = ack.err.error;
-	else
-		err = -EPROTO;
-	close(fd);
-	return err;
-}
-
 /*
  * XDP frames: written into the tap, sent back by an XDP_TX program, they
  * reach the reader as xdp_frames (tun_put_user_xdp()), never as an skb.
@@ -1102,49 +1017,23 @@ TEST_F(vnet_hash, gso_csum_header)
 	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		uint8_t buf[sizeof(struct virtio_net_hdr) + FRAME_MAX] = {};
-		struct virtio_net_hdr *vh = (struct virtio_net_hdr *)buf;
-		struct sockaddr_ll sll = {
-			.sll_family = AF_PACKET,
-			.sll_ifindex = self->dev.ifindex,
-			.sll_protocol = htons(ETH_P_IP),
-		};
 		struct oracle_result res = {};
+		struct virtio_net_hdr *vh;
 		struct oracle_input in;
 		struct frame_spec s;
 		struct rx_result rx;
 		struct frame f;
-		uint8_t *ip;
 		size_t j;
 
 		flow_spec_random(&s, FLOW_TCP4, &state);
-		frame_build(&f, &s);
-		/* The segment: the frame, then its payload, up to the length */
-		ip = f.data + f.l3_off;
-		for (j = f.len; j < f.l3_off + 40 + cases[i].payload; j++)
-			f.data[j] = j;
-		f.len = f.l3_off + 40 + cases[i].payload;
-		ip[2] = (f.len - f.l3_off) >> 8;
-		ip[3] = f.len - f.l3_off;
-		ip[10] = 0;
-		ip[11] = 0;
-		frame_put_be16(ip + 10, frame_ipv4_csum(ip, 20));
-
-		vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		vh->gso_type = cases[i].gso_type;
-		vh->hdr_len = f.l3_off + 40;
-		vh->gso_size = cases[i].gso_size;
-		vh->csum_start = f.l3_off + 20;
-		vh->csum_offset = 16;
-		memcpy(buf + sizeof(*vh), f.data, f.len);
-
+		ASSERT_EQ(0, packet_send_segment(sock, self->dev.ifindex, &s,
+						 cases[i].gso_type,
+						 cases[i].gso_size,
+						 cases[i].payload, &f))
+			TH_LOG("%s: %s", cases[i].name, strerror(errno));
 		oracle_classify_eth(f.data, f.len, self->e.types, &in);
 		if (self->e.flags)
 			res = oracle_hash(self->e.key, self->e.key_size, &in);
-		ASSERT_EQ((ssize_t)(sizeof(*vh) + f.len),
-			  sendto(sock, buf, sizeof(*vh) + f.len, 0,
-				 (struct sockaddr *)&sll, sizeof(sll)))
-			TH_LOG("%s: %s", cases[i].name, strerror(errno));
 		ASSERT_EQ(0, rx_find(self->dev.fds, self->dev.nq,
 				     self->dev.hdr_sz, f.data, f.len, &rx));
 		ASSERT_EQ(1, rx.copies) TH_LOG("%s", cases[i].name);
@@ -1898,6 +1787,16 @@ TEST_F(vnet_hash_ctl, tap_with_pi)
 	device_close(&dev);
 }
 
+/* Every packet to queue 0, so that a test knows where to read. */
+static void table_all_queue0(uint16_t *table, struct expect *e)
+{
+	int i;
+
+	for (i = 0; i < TABLE_MAX; i++)
+		table[i] = 0;
+	e->unclassified_queue = 0;
+}
+
 /* A steering eBPF program chooses the queue; the report stays right. */
 TEST_F(vnet_hash_ctl, steering_ebpf)
 {
@@ -1907,22 +1806,15 @@ TEST_F(vnet_hash_ctl, steering_ebpf)
 		  .imm = 2 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	union bpf_attr attr;
-	int prog, i, none = -1;
+	int prog, none = -1;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	attr.insns = (uintptr_t)insns;
-	attr.insn_cnt = ARRAY_SIZE(insns);
-	attr.license = (uintptr_t)"GPL";
-	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	prog = bpf_prog_load_insns(BPF_PROG_TYPE_SOCKET_FILTER, insns,
+				   ARRAY_SIZE(insns));
 	if (prog < 0)
 		SKIP(return, "cannot load an eBPF program: %s",
-		     strerror(errno));
+		     strerror(-prog));
 
-	for (i = 0; i < TABLE_MAX; i++)
-		self->table[i] = 0;
-	self->e.unclassified_queue = 0;
+	table_all_queue0(self->table, &self->e);
 	ASSERT_EQ(0, device_configure(&self->dev, self->dev.fds[0], &self->e));
 	ASSERT_EQ(0, ioctl(self->dev.fds[1], TUNSETSTEERINGEBPF, &prog));
 	check_flows(_metadata, &self->dev, &self->e, &self->state,
@@ -1969,6 +1861,239 @@ TEST_F(vnet_hash_ctl, persist)
 	check_flows(_metadata, &self->dev, &self->e, &self->state,
 		    self->dev.fds, QUEUES, 14, 2, "reopened");
 	EXPECT_EQ(0, ioctl(self->dev.fds[0], TUNSETPERSIST, 0));
+}
+
+/*
+ * The legacy big-endian vnet header (TUNSETVNETBE, a virtio 0.9 guest on
+ * a little-endian host): tun writes the GSO and checksum fields big-endian,
+ * and the hash fields stay little-endian, as the UAPI says.
+ */
+TEST_F(vnet_hash_ctl, vnet_be)
+{
+	struct device *dev = &self->dev;
+	int be = 1, got = 0, sock, one = 1;
+	struct oracle_result want;
+	struct virtio_net_hdr *vh;
+	struct frame_spec s;
+	struct rx_result rx;
+	struct frame f;
+
+	ASSERT_EQ(0, ioctl(dev->fds[0], TUNSETVNETBE, &be))
+		TH_LOG("TUNSETVNETBE: %s (CONFIG_TUN_VNET_CROSS_LE?)",
+		       strerror(errno));
+	ASSERT_EQ(0, ioctl(dev->fds[2], TUNGETVNETBE, &got));
+	ASSERT_EQ(1, got);
+	ASSERT_EQ(0, device_configure(dev, dev->fds[0], &self->e));
+	check_flows(_metadata, dev, &self->e, &self->state, dev->fds, QUEUES,
+		    28, -1, "big-endian header");
+
+	/* The same read has its checksum fields big-endian. */
+	ASSERT_EQ(0, ioctl(dev->fds[0], TUNSETOFFLOAD, TUN_F_CSUM));
+	sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, setsockopt(sock, SOL_PACKET, PACKET_VNET_HDR, &one,
+				sizeof(one)));
+	flow_spec_random(&s, FLOW_TCP4, &self->state);
+	ASSERT_EQ(0, packet_send_segment(sock, dev->ifindex, &s,
+					 VIRTIO_NET_HDR_GSO_NONE, 0, 300, &f));
+	close(sock);
+	want = expect_hash(&self->e, &f, QUEUES, NULL);
+	ASSERT_EQ(0, rx_find(dev->fds, dev->nq, dev->hdr_sz, f.data, f.len,
+			     &rx));
+	ASSERT_EQ(1, rx.copies);
+	vh = (struct virtio_net_hdr *)rx.hdr;
+	EXPECT_EQ(VIRTIO_NET_HDR_F_NEEDS_CSUM, vh->flags);
+	EXPECT_EQ(f.l3_off + 20, be16toh(vh->csum_start));
+	EXPECT_EQ(16, be16toh(vh->csum_offset));
+	EXPECT_EQ(want.value, rx_hash_value(&rx));
+	EXPECT_EQ(want.report, rx_hash_report(&rx));
+	EXPECT_NE(0, want.report);
+}
+
+/*
+ * A reader that scatters the vnet header over several buffers (readv):
+ * the hash fields, split anywhere, read as a contiguous header would, and
+ * every byte tun has nothing for is zero.
+ */
+TEST_F(vnet_hash_ctl, readv_split_header)
+{
+	uint8_t hdr[20], buf[FRAME_MAX];
+	struct iovec iov[21];
+	struct device *dev = &self->dev;
+	struct oracle_result want;
+	struct pollfd pfd = {
+		.fd = dev->fds[0],
+		.events = POLLIN,
+	};
+	unsigned int split, n, i;
+	struct frame_spec s;
+	struct rx_result rx;
+	struct frame f;
+	ssize_t len;
+
+	table_all_queue0(self->table, &self->e);
+	ASSERT_EQ(0, device_configure(dev, dev->fds[0], &self->e));
+	/* Two buffers cut at every byte, then a buffer per byte */
+	for (split = 1; split <= sizeof(hdr); split++) {
+		flow_spec_random(&s, split % FLOW_KINDS, &self->state);
+		frame_build(&f, &s);
+		want = expect_hash(&self->e, &f, QUEUES, NULL);
+		memset(hdr, 0xa5, sizeof(hdr));
+		memset(buf, 0xa5, sizeof(buf));
+		n = 0;
+		if (split < sizeof(hdr)) {
+			iov[n++] = (struct iovec){ hdr, split };
+			iov[n++] = (struct iovec){ hdr + split,
+						   sizeof(hdr) - split };
+		} else {
+			for (i = 0; i < sizeof(hdr); i++)
+				iov[n++] = (struct iovec){ hdr + i, 1 };
+		}
+		iov[n++] = (struct iovec){ buf, sizeof(buf) };
+
+		ASSERT_EQ(0, packet_send(dev->sock, dev->ifindex, &f, false));
+		ASSERT_EQ(1, poll(&pfd, 1, 1000)) TH_LOG("split %u", split);
+		len = readv(dev->fds[0], iov, n);
+		ASSERT_EQ((ssize_t)(sizeof(hdr) + f.len), len)
+			TH_LOG("split %u: %s", split, strerror(errno));
+		EXPECT_EQ(0, memcmp(buf, f.data, f.len)) TH_LOG("split %u",
+								split);
+		memcpy(rx.hdr, hdr, sizeof(hdr));
+		EXPECT_EQ(want.value, rx_hash_value(&rx)) TH_LOG("split %u",
+								 split);
+		EXPECT_EQ(want.report, rx_hash_report(&rx)) TH_LOG("split %u",
+								   split);
+		for (i = 0; i < sizeof(hdr); i++)
+			if (i < 12 || i >= 18)
+				EXPECT_EQ(0, hdr[i])
+					TH_LOG("split %u: byte %u", split, i);
+	}
+}
+
+/*
+ * Without IFF_VNET_HDR there is no header to report in: TUNSETVNETHASH
+ * is accepted all the same (RSS steers, the configuration waits for a
+ * reader with a header), and every frame reads whole, exactly as sent,
+ * on the queue the table gives; on a tun device too.
+ */
+TEST(no_vnet_hdr)
+{
+	static const int types[] = { IFF_TAP, IFF_TUN };
+	uint16_t table[TABLE_MAX];
+	uint32_t state = 0xbead;
+	struct expect e = {
+		.flags = TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT,
+		.types = ALL,
+		.key = oracle_ms_key,
+		.key_size = sizeof(oracle_ms_key),
+		.table = table,
+		.mask = TABLE_MAX - 1,
+		.unclassified_queue = 3,
+	};
+	struct device dev;
+	unsigned int i;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	if (vnet_hash_missing())
+		SKIP(return, "TUNGETVNETHASHCAP not supported");
+	for (i = 0; i < TABLE_MAX; i++)
+		table[i] = (i * 7) % QUEUES;
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		ASSERT_EQ(0, device_create(&dev, "vhn%d", types[i] | IFF_NO_PI |
+					   IFF_MULTI_QUEUE, QUEUES, 0));
+		ASSERT_EQ(0, device_configure(&dev, dev.fds[1], &e));
+		check_flows(_metadata, &dev, &e, &state, dev.fds, QUEUES, 28,
+			    -1, types[i] == IFF_TAP ? "tap" : "tun");
+		device_close(&dev);
+	}
+}
+
+/* An eBPF filter program that trims the packet to @len bytes */
+static int filter_ebpf_load(unsigned int len)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = len },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load_insns(BPF_PROG_TYPE_SOCKET_FILTER, insns,
+				   ARRAY_SIZE(insns));
+}
+
+/*
+ * A filter on the device that trims the packet: a classic socket filter
+ * (TUNATTACHFILTER) or an eBPF one (TUNSETFILTEREBPF) returning a length.
+ * The hash is that of the frame as it is read, the trimmed one, which the
+ * rules classify as a shorter packet; the queue is chosen before the
+ * filter runs, so it is not checked.
+ */
+TEST_F(vnet_hash_ctl, filter_trim)
+{
+	static const struct {
+		const char *name;
+		enum flow_kind kind;
+		size_t len;	/* to trim to */
+	} cases[] = {
+		/* Ethernet 14, IPv4 20: a TCP port cut in half */
+		{ "tcp4 ports cut", FLOW_TCP4, 14 + 20 + 3 },
+		{ "udp4 no udp header", FLOW_UDP4, 14 + 20 },
+		{ "ipv4 header cut", FLOW_TCP4, 14 + 12 },
+		/* IPv6 40, Type 2 Routing header 24, HAO 24, TCP */
+		{ "tcp6 hao rh2, tcp cut", FLOW_TCP6_EX, 14 + 40 + 48 + 2 },
+		{ "tcp6 hao rh2, hao cut", FLOW_TCP6_EX, 14 + 40 + 24 + 20 },
+		{ "udp6 ports cut", FLOW_UDP6, 14 + 40 + 3 },
+	};
+	struct device *dev = &self->dev;
+	struct oracle_result want, whole;
+	unsigned int mode, i;
+	struct frame_spec s;
+	int prog, none = -1;
+	struct frame f;
+
+	for (mode = 0; mode < 2; mode++) {
+		for (i = 0; i < ARRAY_SIZE(cases); i++) {
+			struct sock_filter ret_len = BPF_STMT(BPF_RET | BPF_K,
+							      cases[i].len);
+			struct sock_fprog fprog = { 1, &ret_len };
+			const char *how = mode ? "TUNSETFILTEREBPF" :
+						 "TUNATTACHFILTER";
+
+			if (mode) {
+				prog = filter_ebpf_load(cases[i].len);
+				ASSERT_LE(0, prog) TH_LOG("%s", strerror(-prog));
+				ASSERT_EQ(0, ioctl(dev->fds[0],
+						   TUNSETFILTEREBPF, &prog));
+				close(prog);
+			} else {
+				ASSERT_EQ(0, ioctl(dev->fds[0],
+						   TUNATTACHFILTER, &fprog));
+			}
+			ASSERT_EQ(0, device_configure(dev, dev->fds[0],
+						      &self->e));
+
+			flow_spec_random(&s, cases[i].kind, &self->state);
+			frame_build(&f, &s);
+			whole = expect_hash(&self->e, &f, QUEUES, NULL);
+			ASSERT_EQ(0, packet_send(dev->sock, dev->ifindex, &f,
+						 false));
+			ASSERT_LT(cases[i].len, f.len);
+			f.len = cases[i].len;
+			want = expect_hash(&self->e, &f, QUEUES, NULL);
+			/* The case tells a trimmed hash from a whole one. */
+			EXPECT_TRUE(want.report != whole.report ||
+				    want.value != whole.value)
+				TH_LOG("%s", cases[i].name);
+			check_queued(_metadata, dev, &f, dev->hdr_sz, want, -1,
+				     how);
+			if (mode)
+				prog = ioctl(dev->fds[0], TUNSETFILTEREBPF,
+					     &none);
+			else
+				prog = ioctl(dev->fds[0], TUNDETACHFILTER, 0);
+			ASSERT_EQ(0, prog) TH_LOG("%s off", how);
+		}
+	}
 }
 
 /*

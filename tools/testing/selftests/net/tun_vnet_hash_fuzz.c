@@ -84,17 +84,17 @@ struct fuzz_dev {
 	int fds[QUEUES];
 	int sock;
 	bool tap;
-	bool macvtap;	/* /dev/tapN queues, frames sent at the veth peer */
+	bool vtap;	/* /dev/tapN queues, frames sent at the veth peer */
 };
 
 /*
  * A multi-queue device with a 20-byte vnet header: a tun or tap device,
- * or with @macvtap a macvtap over veth (a tap, named VTAP_NAME whatever
- * @name says).  Return: 0, 1 when the kernel lacks TUNSETVNETHASH, or
- * -errno.
+ * or with @macvtap or @ipvtap a macvtap or ipvtap over veth (a tap, named
+ * VTAP_NAME whatever @name says).  Return: 0, 1 when the kernel lacks
+ * TUNSETVNETHASH, or -errno.
  */
 static int fuzz_dev_open(struct fuzz_dev *dev, const char *name, bool tap,
-			 bool macvtap)
+			 bool macvtap, bool ipvtap)
 {
 	struct tun_vnet_hash_cap cap;
 	int flags, i, err;
@@ -103,11 +103,12 @@ static int fuzz_dev_open(struct fuzz_dev *dev, const char *name, bool tap,
 	for (i = 0; i < QUEUES; i++)
 		dev->fds[i] = -1;
 	dev->sock = -1;
+	macvtap |= ipvtap;
 	dev->tap = tap || macvtap;
-	dev->macvtap = macvtap;
+	dev->vtap = macvtap;
 	snprintf(dev->ifname, IFNAMSIZ, "%s", macvtap ? VTAP_NAME : name);
 	if (macvtap) {
-		err = vtap_link_create(false);
+		err = vtap_link_create(ipvtap);
 		if (err)
 			return err;
 	}
@@ -135,7 +136,8 @@ static int fuzz_dev_open(struct fuzz_dev *dev, const char *name, bool tap,
 	dev->sock = packet_socket(tap ? SOCK_RAW : SOCK_DGRAM);
 	if (dev->sock < 0)
 		return dev->sock;
-	return netdev_set_up(dev->ifname);
+	/* vtap_link_create() set it up, an ipvtap with its IPv6 address */
+	return macvtap ? 0 : netdev_set_up(dev->ifname);
 }
 
 static void fuzz_dev_close(struct fuzz_dev *dev)
@@ -149,7 +151,7 @@ static void fuzz_dev_close(struct fuzz_dev *dev)
 		close(dev->sock);
 	memset(dev->fds, 0xff, sizeof(dev->fds));
 	dev->sock = -1;
-	if (dev->macvtap)
+	if (dev->vtap)
 		vtap_link_delete();
 }
 
@@ -290,6 +292,7 @@ FIXTURE_VARIANT(fuzz)
 {
 	bool tap;
 	bool macvtap;
+	bool ipvtap;
 };
 
 FIXTURE_VARIANT_ADD(fuzz, tap) {
@@ -299,6 +302,11 @@ FIXTURE_VARIANT_ADD(fuzz, tap) {
 FIXTURE_VARIANT_ADD(fuzz, macvtap) {
 	.tap = true,
 	.macvtap = true,
+};
+
+FIXTURE_VARIANT_ADD(fuzz, ipvtap) {
+	.tap = true,
+	.ipvtap = true,
 };
 
 FIXTURE_VARIANT_ADD(fuzz, tun) {
@@ -311,7 +319,7 @@ FIXTURE_SETUP(fuzz)
 
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
 	err = fuzz_dev_open(&self->dev, "vhf%d", variant->tap,
-			    variant->macvtap);
+			    variant->macvtap, variant->ipvtap);
 	if (err == 1)
 		SKIP(return, "TUNSETVNETHASH not supported");
 	ASSERT_EQ(0, err);
@@ -495,6 +503,8 @@ TEST_F_TIMEOUT(fuzz, config, 30)
 
 	if (!variant->tap)
 		SKIP(return, "the tap variant covers the ioctl");
+	if (variant->ipvtap)
+		SKIP(return, "the macvtap variant covers the ioctl of tap.c");
 	map = mmap(NULL, map_len + page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, map);
@@ -607,8 +617,12 @@ static void frame_long_chain(struct frame *f, uint32_t *state)
 	frame_put_be16(f->data + ip + 4, f->len - ip - 40);
 }
 
-/* A random frame, mutated at random unless @valid. */
-static void frame_random(struct frame *f, uint32_t *state, bool valid)
+/*
+ * A random frame, mutated at random unless @valid; with @ipvtap, an IP
+ * one is addressed to the ipvtap.
+ */
+static void frame_random(struct frame *f, uint32_t *state, bool valid,
+			 bool ipvtap)
 {
 	static const uint8_t exts[] = {
 		FRAME_EXT_HOP, FRAME_EXT_DEST, FRAME_EXT_DEST_HAO,
@@ -650,6 +664,8 @@ static void frame_random(struct frame *f, uint32_t *state, bool valid)
 		s.tpid[0] = r & 0x200 ? ETH_P_8021AD : ETH_P_8021Q;
 	if (r & 0x100 && r & 0x400)
 		s.tpid[1] = ETH_P_8021Q;
+	if (ipvtap)
+		vtap_ip_frame(&s);
 	frame_build(f, &s);
 	if (valid)
 		return;
@@ -810,6 +826,49 @@ static bool frame_macvtap_misses(const struct frame *f)
 	       f->len < ETH_HLEN + 6;
 }
 
+/*
+ * Frames that never reach the ipvtap (ipvlan_get_L3_hdr() and the address
+ * lookup of ipvlan in L2 mode), or might not: anything but IPv4 and IPv6
+ * with a well-formed length at the outer header, behind at most the one
+ * VLAN tag that the veth takes out, to the ipvtap's address.
+ */
+static bool frame_ipvtap_misses(const struct frame *f)
+{
+	uint8_t addr[16];
+	size_t l3 = ETH_HLEN;
+	uint16_t proto, len;
+	const uint8_t *ip;
+
+	if (f->len < ETH_HLEN || memcmp(f->data, frame_dst_mac, ETH_ALEN))
+		return true;
+	proto = oracle_get_be16(f->data + 12);
+	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
+		if (f->len < ETH_HLEN + 4)
+			return true;
+		proto = oracle_get_be16(f->data + 16);
+		l3 += 4;
+	}
+	ip = f->data + l3;
+	if (proto == ETH_P_IP) {
+		if (f->len < l3 + 20 || ip[0] >> 4 != 4 || (ip[0] & 15) < 5)
+			return true;
+		len = oracle_get_be16(ip + 2);
+		inet_pton(AF_INET, VTAP_ADDR4, addr);
+		return len > f->len - l3 || len < (ip[0] & 15) * 4 ||
+		       memcmp(ip + 16, addr, 4);
+	}
+	if (proto == ETH_P_IPV6) {
+		static const uint8_t any[16];
+
+		if (f->len < l3 + 40 || ip[0] >> 4 != 6 ||
+		    !memcmp(ip + 8, any, 16))
+			return true;
+		inet_pton(AF_INET6, VTAP_ADDR6, addr);
+		return memcmp(ip + 24, addr, 16);
+	}
+	return true;
+}
+
 TEST_F_TIMEOUT(fuzz, frames, 30)
 {
 	int sent = 0, rejected = 0, got = 0, exact = 0, none = 0, wrong = 0;
@@ -845,10 +904,11 @@ TEST_F_TIMEOUT(fuzz, frames, 30)
 			ASSERT_EQ(0, config_set(self->dev.fds[i / 100 % QUEUES],
 						&c));
 		}
-		frame_random(&f, &state, valid);
+		frame_random(&f, &state, valid, variant->ipvtap);
 		if (!variant->tap && f.len <= f.l3_off)
 			continue;
 		if ((variant->macvtap && frame_macvtap_misses(&f)) ||
+		    (variant->ipvtap && frame_ipvtap_misses(&f)) ||
 		    packet_send(self->dev.sock, self->dev.ifindex, &f,
 				!variant->tap)) {
 			rejected++;
@@ -897,9 +957,11 @@ TEST_F_TIMEOUT(fuzz, frames, 30)
 	EXPECT_EQ(0, none);
 	EXPECT_EQ(0, badq);
 	EXPECT_EQ(sent, got);
-	EXPECT_LT(frame_count / 2, sent);
+	/* ipvlan takes IP frames to its address only */
+	EXPECT_LT(frame_count / (variant->ipvtap ? 4 : 2), sent);
 	printf("# frames (%s, seed 0x5eed0002): %d sent, %d refused by the stack, %d read\n",
-	       variant->macvtap ? "macvtap" : variant->tap ? "tap" : "tun",
+	       variant->ipvtap ? "ipvtap" : variant->macvtap ? "macvtap" :
+	       variant->tap ? "tap" : "tun",
 	       sent, rejected, got);
 	printf("# frames: %d as the oracle, %d NONE where the oracle hashes, %d on another queue\n",
 	       exact, none, badq);
@@ -933,12 +995,15 @@ struct race {
 	struct config cfg[2];
 	struct race_flow flows[RACE_FLOWS];
 	bool check_queue;
+	bool none_ok;	/* a packet queued without room for the hash */
+	int prog;	/* the program of race_steering() or race_xdp() */
 	atomic_bool stop;
 	atomic_long sent, received, reconfigs, requeues;
 	atomic_long bad_hash, bad_queue, bad_frame, set_errors;
 };
 
-static void race_configs(struct race *r)
+/* A and B, and the flows, to the ipvtap's addresses with @ipvtap */
+static void race_configs(struct race *r, bool ipvtap)
 {
 	uint32_t state = 0x5eed0003;
 	int x, i;
@@ -966,6 +1031,8 @@ static void race_configs(struct race *r)
 
 		flow_spec_random(&s, i % FLOW_TCP6_EX, &state);
 		s.seq = i;
+		if (ipvtap)
+			vtap_ip_frame(&s);
 		frame_build(&fl->f, &s);
 		for (x = 0; x < 2; x++) {
 			fl->hash[x] = config_hash(&r->cfg[x], true,
@@ -982,25 +1049,40 @@ static void race_configs(struct race *r)
 	}
 }
 
+/*
+ * The vnet header sizes a race may read with (race_hdr_sz): without the
+ * hash fields, with them, with 4 bytes of zeros after them.
+ */
+#define HDR_SZ_SHORT	((int)sizeof(struct virtio_net_hdr_mrg_rxbuf))
+#define HDR_SZ_LONG	(HDR_SZ + 4)
+
 static void race_check(struct race *r, int queue, const uint8_t *buf,
 		       ssize_t n)
 {
+	static const uint8_t zeros[HDR_SZ_LONG];
 	const struct race_flow *fl;
 	struct oracle_result res;
 	uint32_t seq;
+	ssize_t hdr;
 	int x;
 
 	atomic_fetch_add(&r->received, 1);
-	if (n < HDR_SZ + 4)
+	if (n < HDR_SZ_SHORT + 4)
 		goto bad_frame;
 	seq = (uint32_t)buf[n - 4] << 24 | buf[n - 3] << 16 |
 	      buf[n - 2] << 8 | buf[n - 1];
 	if (seq >= RACE_FLOWS)
 		goto bad_frame;
 	fl = &r->flows[seq];
-	if ((size_t)(n - HDR_SZ) != fl->f.len ||
-	    memcmp(buf + HDR_SZ, fl->f.data, fl->f.len))
+	/* The header is HDR_SZ bytes unless a race changes its size. */
+	hdr = n - fl->f.len;
+	if ((hdr != HDR_SZ && hdr != HDR_SZ_SHORT && hdr != HDR_SZ_LONG) ||
+	    memcmp(buf + hdr, fl->f.data, fl->f.len) ||
+	    memcmp(buf, zeros, HDR_SZ_SHORT) ||
+	    (hdr == HDR_SZ_LONG && memcmp(buf + HDR_SZ, zeros, 4)))
 		goto bad_frame;
+	if (hdr == HDR_SZ_SHORT)
+		return;
 
 	res.value = hdr_hash_value(buf);
 	res.report = hdr_hash_report(buf);
@@ -1008,6 +1090,9 @@ static void race_check(struct race *r, int queue, const uint8_t *buf,
 		if (res.value == fl->hash[x].value &&
 		    res.report == fl->hash[x].report)
 			break;
+	if (x == 2 && r->none_ok && !res.value &&
+	    res.report == VIRTIO_NET_HASH_REPORT_NONE)
+		return;
 	if (x == 2 && atomic_fetch_add(&r->bad_hash, 1) < 5)
 		fprintf(stderr, "# flow %u: hash %08x type %u, A %08x/%u, B %08x/%u\n",
 			seq, res.value, res.report, fl->hash[0].value,
@@ -1036,7 +1121,7 @@ static void *race_reader(void *arg)
 {
 	struct race_thread *t = arg;
 	struct race *r = t->race;
-	uint8_t buf[HDR_SZ + FRAME_MAX];
+	uint8_t buf[HDR_SZ_LONG + FRAME_MAX];
 	struct pollfd pfd;
 	ssize_t n;
 
@@ -1105,16 +1190,90 @@ static void *race_requeue(void *arg)
 	return NULL;
 }
 
+/* Cycle the vnet header size of every queue through the three sizes. */
+static void *race_hdr_sz(void *arg)
+{
+	static const int sizes[] = { HDR_SZ_SHORT, HDR_SZ_LONG, HDR_SZ };
+	struct race_thread *t = arg;
+	struct race *r = t->race;
+	unsigned int i = 0;
+	int q;
+
+	while (!atomic_load(&r->stop)) {
+		for (q = 0; q < QUEUES; q++)
+			if (ioctl(r->dev.fds[q], TUNSETVNETHDRSZ,
+				  &sizes[i % ARRAY_SIZE(sizes)]))
+				atomic_fetch_add(&r->set_errors, 1);
+		i++;
+		atomic_fetch_add(&r->requeues, 1);
+		usleep(100);
+	}
+	for (q = 0; q < QUEUES; q++)
+		ioctl(r->dev.fds[q], TUNSETVNETHDRSZ, &sizes[2]);
+	return NULL;
+}
+
+/* Attach and detach the steering program r->prog through queue 0. */
+static void *race_steering(void *arg)
+{
+	struct race_thread *t = arg;
+	struct race *r = t->race;
+	unsigned int i = 0;
+	int none = -1;
+
+	while (!atomic_load(&r->stop)) {
+		if (ioctl(r->dev.fds[0], TUNSETSTEERINGEBPF,
+			  i++ & 1 ? &none : &r->prog))
+			atomic_fetch_add(&r->set_errors, 1);
+		atomic_fetch_add(&r->requeues, 1);
+		usleep(100);
+	}
+	return NULL;
+}
+
+/*
+ * Attach and detach the XDP_TX program r->prog, writing the flows into
+ * queue 0 meanwhile, as the guest sends: with the program attached they
+ * come back to the readers as XDP frames, hashed when they are read.
+ */
+static void *race_xdp(void *arg)
+{
+	uint8_t buf[HDR_SZ + FRAME_MAX] = {};
+	struct race_thread *t = arg;
+	struct race *r = t->race;
+	const struct frame *f;
+	unsigned int i = 0;
+	int j;
+
+	while (!atomic_load(&r->stop)) {
+		if (netdev_set_xdp_drv(r->dev.ifindex, i & 1 ? -1 : r->prog))
+			atomic_fetch_add(&r->set_errors, 1);
+		for (j = 0; j < 8; j++) {
+			f = &r->flows[(i * 8 + j) % RACE_FLOWS].f;
+			memcpy(buf + HDR_SZ, f->data, f->len);
+			if (write(r->dev.fds[0], buf, HDR_SZ + f->len) < 0)
+				usleep(1000);
+		}
+		i++;
+		atomic_fetch_add(&r->requeues, 1);
+		usleep(200);
+	}
+	netdev_set_xdp_drv(r->dev.ifindex, -1);
+	return NULL;
+}
+
 enum {
 	RACE_READERS = 0,
 	RACE_SENDER = QUEUES,
 	RACE_RECONFIG,
 	RACE_RECONFIG2 = RACE_RECONFIG + 1,
-	RACE_REQUEUE,
+	RACE_EXTRA,
 	RACE_THREADS,
 };
 
-static int race_start(struct race *r, struct race_thread *t, bool requeue)
+/* Readers, a sender, two reconfiguring threads and @extra, if any. */
+static int race_start(struct race *r, struct race_thread *t,
+		      void *(*extra)(void *))
 {
 	int i, err;
 
@@ -1129,12 +1288,12 @@ static int race_start(struct race *r, struct race_thread *t, bool requeue)
 		} else if (i == RACE_RECONFIG || i == RACE_RECONFIG2) {
 			fn = race_reconfig;
 			t[i].index = i - RACE_RECONFIG;
-		} else if (i == RACE_REQUEUE) {
-			if (!requeue) {
+		} else if (i == RACE_EXTRA) {
+			if (!extra) {
 				t[i].thread = 0;
 				continue;
 			}
-			fn = race_requeue;
+			fn = extra;
 		}
 		err = pthread_create(&t[i].thread, NULL, fn, &t[i]);
 		if (err)
@@ -1169,6 +1328,7 @@ FIXTURE(race)
 FIXTURE_VARIANT(race)
 {
 	bool macvtap;
+	bool ipvtap;
 };
 
 FIXTURE_VARIANT_ADD(race, tap) {
@@ -1179,31 +1339,54 @@ FIXTURE_VARIANT_ADD(race, macvtap) {
 	.macvtap = true,
 };
 
-FIXTURE_SETUP(race)
+FIXTURE_VARIANT_ADD(race, ipvtap) {
+	.ipvtap = true,
+};
+
+/* The race and its device; 1 when the kernel lacks TUNSETVNETHASH. */
+static int race_open(struct __test_metadata *_metadata, struct race **rp,
+		     bool macvtap, bool ipvtap)
 {
 	struct fuzz_dev dev;
+	struct race *r;
 	int err;
 
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	self->r = calloc(1, sizeof(*self->r));
-	ASSERT_NE(NULL, self->r);
-	memset(self->r->dev.fds, 0xff, sizeof(self->r->dev.fds));
-	self->r->dev.sock = -1;
-	self->r->metadata = _metadata;
-	race_configs(self->r);
-	err = fuzz_dev_open(&dev, "vhr%d", true, variant->macvtap);
+	r = calloc(1, sizeof(*r));
+	ASSERT_NE(NULL, r);
+	*rp = r;
+	memset(r->dev.fds, 0xff, sizeof(r->dev.fds));
+	r->dev.sock = -1;
+	r->prog = -1;
+	r->metadata = _metadata;
+	race_configs(r, ipvtap);
+	err = fuzz_dev_open(&dev, "vhr%d", true, macvtap, ipvtap);
 	if (err == 1)
-		SKIP(return, "TUNSETVNETHASH not supported");
+		return 1;
 	ASSERT_EQ(0, err);
-	self->r->dev = dev;
+	r->dev = dev;
+	return 0;
+}
+
+static void race_free(struct race *r)
+{
+	if (!r)
+		return;
+	fuzz_dev_close(&r->dev);
+	if (r->prog >= 0)
+		close(r->prog);
+	free(r);
+}
+
+FIXTURE_SETUP(race)
+{
+	if (race_open(_metadata, &self->r, variant->macvtap, variant->ipvtap))
+		SKIP(return, "TUNSETVNETHASH not supported");
 }
 
 FIXTURE_TEARDOWN(race)
 {
-	if (!self->r)
-		return;
-	fuzz_dev_close(&self->r->dev);
-	free(self->r);
+	race_free(self->r);
 }
 
 static void race_report(struct __test_metadata *_metadata, struct race *r,
@@ -1227,22 +1410,34 @@ static void race_report(struct __test_metadata *_metadata, struct race *r,
 	EXPECT_LT(0, atomic_load(&r->reconfigs));
 }
 
-/* A and B swapped by two threads while every queue receives. */
-TEST_F_TIMEOUT(race, reconfigure, 30)
+/*
+ * Race from configuration A with @extra for race_seconds, then check it;
+ * @iterations counts what @extra did.
+ */
+static void race_run(struct __test_metadata *_metadata, struct race *r,
+		     void *(*extra)(void *), const char *name,
+		     atomic_long *iterations)
 {
 	struct race_thread t[RACE_THREADS] = {};
-	struct race *r = self->r;
-	double start = now();
+	double start;
 
-	r->check_queue = true;
 	ASSERT_EQ(0, config_set(r->dev.fds[0], &r->cfg[0]));
-	ASSERT_EQ(0, race_start(r, t, false));
+	start = now();
+	ASSERT_EQ(0, race_start(r, t, extra));
 	while (now() - start < race_seconds)
 		usleep(100000);
 	race_stop(r, t);
 	EXPECT_EQ(0, atomic_load(&r->set_errors));
-	race_report(_metadata, r, "reconfigure", now() - start,
-		    atomic_load(&r->reconfigs));
+	race_report(_metadata, r, name, now() - start,
+		    atomic_load(iterations));
+}
+
+/* A and B swapped by two threads while every queue receives. */
+TEST_F_TIMEOUT(race, reconfigure, 30)
+{
+	self->r->check_queue = true;
+	race_run(_metadata, self->r, NULL, "reconfigure",
+		 &self->r->reconfigs);
 }
 
 /*
@@ -1251,18 +1446,8 @@ TEST_F_TIMEOUT(race, reconfigure, 30)
  */
 TEST_F_TIMEOUT(race, attach_detach, 30)
 {
-	struct race_thread t[RACE_THREADS] = {};
-	struct race *r = self->r;
-	double start = now();
-
-	ASSERT_EQ(0, config_set(r->dev.fds[0], &r->cfg[0]));
-	ASSERT_EQ(0, race_start(r, t, true));
-	while (now() - start < race_seconds)
-		usleep(100000);
-	race_stop(r, t);
-	EXPECT_EQ(0, atomic_load(&r->set_errors));
-	race_report(_metadata, r, "attach_detach", now() - start,
-		    atomic_load(&r->requeues));
+	race_run(_metadata, self->r, race_requeue, "attach_detach",
+		 &self->r->requeues);
 }
 
 /*
@@ -1292,9 +1477,10 @@ TEST_F_TIMEOUT(race, delete_close, 30)
 		bool del = iterations & 1;
 
 		ASSERT_EQ(0, fuzz_dev_open(&r->dev, "vhd%d", true,
-					   variant->macvtap));
+					   variant->macvtap, variant->ipvtap));
 		ASSERT_EQ(0, config_set(r->dev.fds[0], &r->cfg[0]));
-		ASSERT_EQ(0, race_start(r, t, iterations % 4 == 3));
+		ASSERT_EQ(0, race_start(r, t, iterations % 4 == 3 ?
+					race_requeue : NULL));
 		usleep(1000 + flow_random(&state) % 20000);
 		if (del) {
 			int ifindex = if_nametoindex(r->dev.ifname);
@@ -1312,14 +1498,79 @@ TEST_F_TIMEOUT(race, delete_close, 30)
 						      &r->cfg[1]));
 		} else {
 			memset(r->dev.fds, 0xff, sizeof(r->dev.fds));
-			/* A macvtap stays without queues. */
-			EXPECT_EQ(r->dev.macvtap,
+			/* A macvtap or ipvtap stays without queues. */
+			EXPECT_EQ(r->dev.vtap,
 				  !!if_nametoindex(r->dev.ifname));
 		}
 		fuzz_dev_close(&r->dev);
 		iterations++;
 	}
 	race_report(_metadata, r, "delete_close", now() - start, iterations);
+}
+
+/*
+ * The same with the vnet header size of every queue changed in a loop
+ * (TUNSETVNETHDRSZ): a packet is read with the size of that moment, whole,
+ * the bytes the kernel has nothing for zero, and a hash when the header
+ * holds one: A's or B's, or none for a packet queued while the size had
+ * no room for it.
+ */
+TEST_F_TIMEOUT(race, vnet_hdr_sz, 30)
+{
+	self->r->check_queue = true;
+	self->r->none_ok = true;
+	race_run(_metadata, self->r, race_hdr_sz, "vnet_hdr_sz",
+		 &self->r->requeues);
+}
+
+/* Races of what only a tun/tap device has: steering eBPF and XDP. */
+FIXTURE(race_tap)
+{
+	struct race *r;
+};
+
+FIXTURE_SETUP(race_tap)
+{
+	if (race_open(_metadata, &self->r, false, false))
+		SKIP(return, "TUNSETVNETHASH not supported");
+}
+
+FIXTURE_TEARDOWN(race_tap)
+{
+	race_free(self->r);
+}
+
+/*
+ * A steering eBPF program (queue 1) attached and detached in a loop: the
+ * program or the table picks the queue, so only the reports are checked.
+ */
+TEST_F_TIMEOUT(race_tap, steering_ebpf, 30)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct race *r = self->r;
+
+	r->prog = bpf_prog_load_insns(BPF_PROG_TYPE_SOCKET_FILTER, insns,
+				      ARRAY_SIZE(insns));
+	ASSERT_LE(0, r->prog) TH_LOG("%s", strerror(-r->prog));
+	race_run(_metadata, r, race_steering, "steering_ebpf", &r->requeues);
+}
+
+/*
+ * An XDP_TX program attached and detached in a loop while the guest
+ * writes: XDP frames (hashed at the read) and skbs mix on the queues,
+ * every report A's or B's.
+ */
+TEST_F_TIMEOUT(race_tap, xdp_attach, 30)
+{
+	struct race *r = self->r;
+
+	r->prog = xdp_tx_prog_load();
+	ASSERT_LE(0, r->prog) TH_LOG("%s", strerror(-r->prog));
+	race_run(_metadata, r, race_xdp, "xdp_attach", &r->requeues);
 }
 
 /*
@@ -1342,6 +1593,9 @@ fuzz_long(void)
 	_race_reconfigure_object->timeout = 300;
 	_race_attach_detach_object->timeout = 300;
 	_race_delete_close_object->timeout = 300;
+	_race_vnet_hdr_sz_object->timeout = 300;
+	_race_tap_steering_ebpf_object->timeout = 300;
+	_race_tap_xdp_attach_object->timeout = 300;
 }
 
 TEST_HARNESS_MAIN

@@ -24,7 +24,10 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/if_link.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
@@ -32,6 +35,10 @@
 #include <linux/virtio_net.h>
 
 #include "tun_vnet_hash_oracle.h"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* Short names of the hash types, for the tests' tables. */
 #define T_IPV4		VIRTIO_NET_RSS_HASH_TYPE_IPv4
@@ -731,13 +738,37 @@ static inline int netdev_set_up(const char *ifname)
 	return err;
 }
 
+/* Send the rtnetlink request @req and wait for its ack: 0 or -errno. */
+static inline int rtnl_request(const struct nlmsghdr *req)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+		char more[256];
+	} ack;
+	int fd, err;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, req, req->nlmsg_len, 0) < 0)
+		err = -errno;
+	else if (recv(fd, &ack, sizeof(ack), 0) < 0)
+		err = -errno;
+	else if (ack.nh.nlmsg_type == NLMSG_ERROR)
+		err = ack.err.error;
+	else
+		err = -EPROTO;
+	close(fd);
+	return err;
+}
+
 /* Delete a link with RTM_DELLINK, as `ip link del` does. */
 static inline int netdev_delete(int ifindex)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct ifinfomsg ifm;
-		struct nlmsgerr err;
 	} req = {
 		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
 		.nh.nlmsg_type = RTM_DELLINK,
@@ -745,21 +776,74 @@ static inline int netdev_delete(int ifindex)
 		.ifm.ifi_family = AF_UNSPEC,
 		.ifm.ifi_index = ifindex,
 	};
-	int fd, err;
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
-		err = -errno;
-	else if (recv(fd, &req, sizeof(req), 0) < 0)
-		err = -errno;
-	else if (req.nh.nlmsg_type == NLMSG_ERROR)
-		err = req.err.error;
-	else
-		err = -EPROTO;
-	close(fd);
-	return err;
+	return rtnl_request(&req.nh);
+}
+
+/* Load the eBPF program @insns of @type.  Return: its fd or -errno. */
+static inline int bpf_prog_load_insns(enum bpf_prog_type type,
+				      const struct bpf_insn *insns,
+				      unsigned int n)
+{
+	union bpf_attr attr;
+	int prog;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = n;
+	attr.license = (uintptr_t)"GPL";
+	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	return prog < 0 ? -errno : prog;
+}
+
+/* An XDP program that sends every frame back (XDP_TX). */
+static inline int xdp_tx_prog_load(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = XDP_TX },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load_insns(BPF_PROG_TYPE_XDP, insns, ARRAY_SIZE(insns));
+}
+
+static inline struct rtattr *nl_attr(struct rtattr *rta, uint16_t type,
+				     const void *data, size_t len)
+{
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	memcpy(RTA_DATA(rta), data, len);
+	return (struct rtattr *)((char *)rta + RTA_ALIGN(rta->rta_len));
+}
+
+/*
+ * Attach @prog in driver mode (-1: detach), as `ip link set DEV xdpdrv fd
+ * PROG` does.  Return: 0 or -errno.
+ */
+static inline int netdev_set_xdp_drv(int ifindex, int prog)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifm;
+		char attrs[64];
+	} req = {
+		.nh.nlmsg_type = RTM_SETLINK,
+		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+		.ifm.ifi_family = AF_UNSPEC,
+		.ifm.ifi_index = ifindex,
+	};
+	uint32_t flags = XDP_FLAGS_DRV_MODE;
+	struct rtattr *xdp, *end;
+
+	xdp = (struct rtattr *)req.attrs;
+	end = nl_attr(xdp + 1, IFLA_XDP_FD, &prog, sizeof(prog));
+	end = nl_attr(end, IFLA_XDP_FLAGS, &flags, sizeof(flags));
+	xdp->rta_type = IFLA_XDP | NLA_F_NESTED;
+	xdp->rta_len = (char *)end - (char *)xdp;
+	req.nh.nlmsg_len = (char *)end - (char *)&req;
+	return rtnl_request(&req.nh);
 }
 
 /*
@@ -840,6 +924,22 @@ static inline void vtap_link_delete(void)
 	vtap_ip("link del " VTAP_LOWER);
 }
 
+/*
+ * ipvlan hands a frame to the ipvtap device by its destination address:
+ * only IP frames, with at most one VLAN tag (the one the lower device
+ * takes out of the frame), reach it.  Address them to the device.
+ */
+static inline bool vtap_ip_frame(struct frame_spec *s)
+{
+	if (s->tpid[1])
+		return false;
+	if (s->ethertype == ETH_P_IP)
+		return inet_pton(AF_INET, VTAP_ADDR4, s->daddr) == 1;
+	if (s->ethertype == ETH_P_IPV6)
+		return inet_pton(AF_INET6, VTAP_ADDR6, s->daddr) == 1;
+	return false;
+}
+
 /* Open a queue of VTAP_NAME, non-blocking, with a @hdr_sz vnet header. */
 static inline int vtap_open_queue(int hdr_sz)
 {
@@ -893,6 +993,50 @@ static inline int packet_send(int fd, int ifindex, const struct frame *f,
 	if (ret < 0)
 		return -errno;
 	return (size_t)ret == f->len - off ? 0 : -EMSGSIZE;
+}
+
+/*
+ * Send, through @sock (AF_PACKET with PACKET_VNET_HDR), the TCPv4 segment
+ * of @s with @payload bytes after the TCP header, a partial checksum and
+ * the GSO fields given.  @f is the frame the device must return.
+ */
+static inline int packet_send_segment(int sock, int ifindex,
+				      const struct frame_spec *s,
+				      uint8_t gso_type, uint16_t gso_size,
+				      uint16_t payload, struct frame *f)
+{
+	uint8_t buf[sizeof(struct virtio_net_hdr) + FRAME_MAX] = {};
+	struct virtio_net_hdr *vh = (struct virtio_net_hdr *)buf;
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = ifindex,
+		.sll_protocol = htons(ETH_P_IP),
+	};
+	size_t j, len;
+	uint8_t *ip;
+
+	frame_build(f, s);
+	/* The segment: the frame, then its payload, up to the length */
+	ip = f->data + f->l3_off;
+	for (j = f->len; j < f->l3_off + 40 + payload; j++)
+		f->data[j] = j;
+	f->len = f->l3_off + 40 + payload;
+	ip[2] = (f->len - f->l3_off) >> 8;
+	ip[3] = f->len - f->l3_off;
+	ip[10] = 0;
+	ip[11] = 0;
+	frame_put_be16(ip + 10, frame_ipv4_csum(ip, 20));
+
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->gso_type = gso_type;
+	vh->hdr_len = f->l3_off + 40;
+	vh->gso_size = gso_size;
+	vh->csum_start = f->l3_off + 20;
+	vh->csum_offset = 16;
+	memcpy(buf + sizeof(*vh), f->data, f->len);
+	len = sizeof(*vh) + f->len;
+	return sendto(sock, buf, len, 0, (struct sockaddr *)&sll,
+		      sizeof(sll)) == (ssize_t)len ? 0 : -1;
 }
 
 /**

@@ -60,6 +60,7 @@
  * struct vq - one split virtqueue, from the driver's (guest's) side
  * @vr: descriptor table, available and used rings
  * @bufs: RING_NUM buffers of BUF_SIZE bytes, buffer i behind descriptor i
+ * @rx_len: bytes of each buffer the guest posts on the rx vring
  * @avail_idx: next free index of the available ring
  * @used_idx: next used entry to consume
  * @kick: eventfd the driver writes to notify vhost
@@ -68,6 +69,7 @@
 struct vq {
 	struct vring vr;
 	uint8_t *bufs;
+	uint32_t rx_len;
 	uint16_t avail_idx;
 	uint16_t used_idx;
 	int kick;
@@ -81,12 +83,14 @@ struct vq {
  *       address == process address
  * @vq: VQ_RX and VQ_TX
  * @hdr_len: virtio_net header length of the acked features
+ * @mrg: VIRTIO_NET_F_MRG_RXBUF is acked: a frame may take several buffers
  */
 struct vhost {
 	int fd;
 	uint8_t *mem;
 	struct vq vq[2];
 	size_t hdr_len;
+	bool mrg;
 };
 
 static size_t features_hdr_len(uint64_t features)
@@ -149,6 +153,7 @@ static int vhost_set_features(struct vhost *v, uint64_t features)
 	if (ioctl(v->fd, VHOST_SET_FEATURES, &features) < 0)
 		return -errno;
 	v->hdr_len = features_hdr_len(features);
+	v->mrg = features & F_MRG;
 	return 0;
 }
 
@@ -174,7 +179,7 @@ static int vq_kick(struct vq *q)
 static void vq_post_rx(struct vq *q, uint16_t id)
 {
 	memset(q->bufs + (size_t)id * BUF_SIZE, STALE, BUF_SIZE);
-	vq_post(q, id, BUF_SIZE, VRING_DESC_F_WRITE);
+	vq_post(q, id, q->rx_len, VRING_DESC_F_WRITE);
 }
 
 /* Consume one used entry.  Return: 1 and @id, @len, or 0 when none. */
@@ -196,7 +201,8 @@ static int vq_get_used(struct vq *q, uint16_t *id, uint32_t *len)
  * @v: the instance, features acked
  * @backend: the tap queue (or raw packet socket) of both vrings
  *
- * Every rx buffer is made available before the backend is set.
+ * Every rx buffer is made available before the backend is set, with
+ * @v->vq[VQ_RX].rx_len bytes (BUF_SIZE when 0).
  *
  * Return: 0 or -errno.
  */
@@ -247,6 +253,8 @@ static int vhost_start(struct vhost *v, int backend)
 		if (ioctl(v->fd, VHOST_SET_VRING_CALL, &file) < 0)
 			return -errno;
 	}
+	if (!v->vq[VQ_RX].rx_len)
+		v->vq[VQ_RX].rx_len = BUF_SIZE;
 	for (id = 0; id < RING_NUM; id++)
 		vq_post_rx(&v->vq[VQ_RX], id);
 	for (i = 0; i < 2; i++) {
@@ -278,33 +286,66 @@ static int vhost_wait(struct vhost *v, int n, int vq, int ms)
 	return 0;
 }
 
-/* Read every used rx buffer of @v and compare it with the frame. */
+/*
+ * The next frame of @v's rx vring, its buffers given back: with mergeable
+ * buffers, the num_buffers buffers that the header of the first one
+ * counts, whose data follow on from each other (only the first buffer
+ * starts with a header).  Return: its length in @frame, header included,
+ * 0 when no buffer is used, or -errno.
+ */
+static int vhost_rx_next(struct vhost *v, uint8_t *frame, size_t size)
+{
+	struct vq *q = &v->vq[VQ_RX];
+	uint16_t id, n = 1, i;
+	size_t total = 0;
+	int waited = 0;
+	uint32_t len;
+
+	for (i = 0; i < n; i++) {
+		while (!vq_get_used(q, &id, &len)) {
+			if (!i)
+				return 0;
+			if (waited >= TIMEOUT_MS)
+				return -ETIMEDOUT;
+			vhost_wait(v, 1, VQ_RX, 10);
+			waited += 10;
+		}
+		if (id >= RING_NUM || len > q->rx_len || total + len > size)
+			return -EIO;
+		memcpy(frame + total, q->bufs + (size_t)id * BUF_SIZE, len);
+		total += len;
+		vq_post_rx(q, id);
+		if (!i && v->mrg) {
+			if (len < HDR_MRG)
+				return -EIO;
+			n = frame[10] | frame[11] << 8;
+			if (!n)
+				return -EIO;
+		}
+	}
+	return total;
+}
+
+/* Read every frame of @v's rx vring and compare it with the one wanted. */
 static int vhost_rx_drain(struct vhost *v, int queue, const uint8_t *want,
 			  size_t want_len, struct rx_result *rx)
 {
-	struct vq *q = &v->vq[VQ_RX];
-	uint32_t len;
-	uint16_t id;
-	uint8_t *buf;
-	int err = 0;
+	uint8_t frame[VNET_HDR_MAX + FRAME_MAX];
+	int len, err = 0;
 
-	while (vq_get_used(q, &id, &len)) {
-		if (id >= RING_NUM)
-			return -EIO;
-		buf = q->bufs + (size_t)id * BUF_SIZE;
-		if (len == v->hdr_len + want_len &&
-		    !memcmp(buf + v->hdr_len, want, want_len)) {
+	while ((len = vhost_rx_next(v, frame, sizeof(frame))) > 0) {
+		if ((size_t)len == v->hdr_len + want_len &&
+		    !memcmp(frame + v->hdr_len, want, want_len)) {
 			if (!rx->copies++) {
 				rx->queue = queue;
-				memcpy(rx->hdr, buf, v->hdr_len);
+				memcpy(rx->hdr, frame, v->hdr_len);
 			}
 		} else {
 			rx->noise++;
 		}
-		vq_post_rx(q, id);
-		err = vq_kick(q);
+		err = vq_kick(&v->vq[VQ_RX]);
 	}
-	return err;
+	return len < 0 ? len : err;
 }
 
 /**
@@ -433,14 +474,45 @@ static struct oracle_result frame_hash(const struct frame *f)
 	return oracle_hash(oracle_ms_key, sizeof(oracle_ms_key), &in);
 }
 
+/* The buffers a frame of @len bytes takes on @v's rx vring */
+static unsigned int rx_buffers(const struct vhost *v, size_t len)
+{
+	size_t rx_len = v->vq[VQ_RX].rx_len;
+
+	return v->mrg ? (v->hdr_len + len + rx_len - 1) / rx_len : 1;
+}
+
+/*
+ * The header fields after the generic ones: num_buffers @num_buffers
+ * (vhost's) whenever the header has it, and the hash @res (tun's) when
+ * @hdr_len allows it.
+ */
+static void check_hdr_rest(struct __test_metadata *_metadata,
+			   const struct rx_result *rx, size_t hdr_len,
+			   unsigned int num_buffers, struct oracle_result res,
+			   const char *name)
+{
+	const struct virtio_net_hdr_v1 *h = (const void *)rx->hdr;
+
+	if (hdr_len >= HDR_MRG)
+		EXPECT_EQ(num_buffers, le16toh(h->num_buffers))
+			TH_LOG("%s: num_buffers", name);
+	if (hdr_len < HDR_HASH)
+		return;
+	EXPECT_EQ(res.value, rx_hash_value(rx)) TH_LOG("%s: hash_value", name);
+	EXPECT_EQ(res.report, rx_hash_report(rx)) TH_LOG("%s: hash_report", name);
+	EXPECT_EQ(0, rx->hdr[HDR_HASH - 2] | rx->hdr[HDR_HASH - 1])
+		TH_LOG("%s: padding", name);
+}
+
 /*
  * The header a frame from the rx vring starts with: what tun wrote for a
- * frame without offloads (all GSO fields 0), num_buffers 1 from vhost
- * whenever the header has it, and the hash @res when @hdr_len allows it.
+ * frame without offloads (all GSO fields 0), then check_hdr_rest().
  */
 static void check_hdr(struct __test_metadata *_metadata,
 		      const struct rx_result *rx, size_t hdr_len,
-		      struct oracle_result res, const char *name)
+		      unsigned int num_buffers, struct oracle_result res,
+		      const char *name)
 {
 	const struct virtio_net_hdr_v1 *h = (const void *)rx->hdr;
 
@@ -451,15 +523,7 @@ static void check_hdr(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, le16toh(h->gso_size)) TH_LOG("%s: gso_size", name);
 	EXPECT_EQ(0, le16toh(h->csum_start)) TH_LOG("%s: csum_start", name);
 	EXPECT_EQ(0, le16toh(h->csum_offset)) TH_LOG("%s: csum_offset", name);
-	if (hdr_len >= HDR_MRG)
-		EXPECT_EQ(1, le16toh(h->num_buffers))
-			TH_LOG("%s: num_buffers", name);
-	if (hdr_len < HDR_HASH)
-		return;
-	EXPECT_EQ(res.value, rx_hash_value(rx)) TH_LOG("%s: hash_value", name);
-	EXPECT_EQ(res.report, rx_hash_report(rx)) TH_LOG("%s: hash_report", name);
-	EXPECT_EQ(0, rx->hdr[HDR_HASH - 2] | rx->hdr[HDR_HASH - 1])
-		TH_LOG("%s: padding", name);
+	check_hdr_rest(_metadata, rx, hdr_len, num_buffers, res, name);
 }
 
 static bool vhost_net_missing(void)
@@ -556,6 +620,8 @@ FIXTURE_VARIANT(vhost)
 	uint64_t features;
 	uint16_t hash_flags;
 	bool macvtap;	/* a /dev/tapN queue of a macvtap over veth */
+	bool ipvtap;	/* of an ipvtap over veth: IP frames only */
+	uint32_t rx_len;	/* of the guest's rx buffers, 0: BUF_SIZE */
 };
 
 FIXTURE_VARIANT_ADD(vhost, report_mrg) {
@@ -566,6 +632,13 @@ FIXTURE_VARIANT_ADD(vhost, report_mrg) {
 FIXTURE_VARIANT_ADD(vhost, report) {
 	.features = F_V1 | F_HASH,
 	.hash_flags = TUN_VNET_HASH_REPORT,
+};
+
+/* Small mergeable buffers: every frame spans several (QEMU's TSO path). */
+FIXTURE_VARIANT_ADD(vhost, report_mrg_bufs48) {
+	.features = F_V1 | F_MRG | F_HASH,
+	.hash_flags = TUN_VNET_HASH_REPORT,
+	.rx_len = 48,
 };
 
 /* HASH_REPORT acked, the tap not configured: the hash fields are 0. */
@@ -607,6 +680,30 @@ FIXTURE_VARIANT_ADD(vhost, macvtap_v1_mrg_hdr12) {
 	.macvtap = true,
 };
 
+FIXTURE_VARIANT_ADD(vhost, macvtap_report_mrg_bufs48) {
+	.features = F_V1 | F_MRG | F_HASH,
+	.hash_flags = TUN_VNET_HASH_REPORT,
+	.macvtap = true,
+	.rx_len = 48,
+};
+
+FIXTURE_VARIANT_ADD(vhost, ipvtap_report_mrg) {
+	.features = F_V1 | F_MRG | F_HASH,
+	.hash_flags = TUN_VNET_HASH_REPORT,
+	.ipvtap = true,
+};
+
+FIXTURE_VARIANT_ADD(vhost, ipvtap_report) {
+	.features = F_V1 | F_HASH,
+	.hash_flags = TUN_VNET_HASH_REPORT,
+	.ipvtap = true,
+};
+
+FIXTURE_VARIANT_ADD(vhost, ipvtap_v1_mrg_hdr12) {
+	.features = F_V1 | F_MRG,
+	.ipvtap = true,
+};
+
 FIXTURE_SETUP(vhost)
 {
 	size_t hdr_len = features_hdr_len(variant->features);
@@ -623,11 +720,11 @@ FIXTURE_SETUP(vhost)
 	if (variant->hash_flags && tun_vnet_hash_missing())
 		SKIP(return, "TUNGETVNETHASHCAP not supported");
 
-	if (variant->macvtap) {
+	if (variant->macvtap || variant->ipvtap) {
 		/* Frames go in at the veth peer, out of the macvtap. */
 		int le = 1;
 
-		ASSERT_EQ(0, vtap_link_create(false));
+		ASSERT_EQ(0, vtap_link_create(variant->ipvtap));
 		self->tap = vtap_open_queue(hdr_len);
 		ASSERT_LE(0, self->tap);
 		ASSERT_EQ(0, ioctl(self->tap, TUNSETVNETLE, &le));
@@ -646,6 +743,7 @@ FIXTURE_SETUP(vhost)
 	ASSERT_LE(0, self->sock);
 
 	ASSERT_EQ(0, vhost_open(&self->v));
+	self->v.vq[VQ_RX].rx_len = variant->rx_len;
 	ASSERT_EQ(0, vhost_set_features(&self->v, variant->features));
 	ASSERT_EQ(hdr_len, self->v.hdr_len);
 	ASSERT_EQ(0, vhost_start(&self->v, self->tap));
@@ -658,7 +756,7 @@ FIXTURE_TEARDOWN(vhost)
 		close(self->sock);
 	if (self->tap >= 0)
 		close(self->tap);
-	if (variant->macvtap)
+	if (variant->macvtap || variant->ipvtap)
 		vtap_link_delete();
 }
 
@@ -677,6 +775,8 @@ TEST_F_TIMEOUT(vhost, rx_every_kind, 300)
 		const char *name = flow_kind_names[i % FLOW_KINDS];
 
 		flow_spec_random(&s, i % FLOW_KINDS, &state);
+		if (variant->ipvtap && !vtap_ip_frame(&s))
+			continue;
 		frame_build(&f, &s);
 		res = variant->hash_flags ? frame_hash(&f) : none;
 		ASSERT_EQ(0, packet_send(self->sock, self->ifindex, &f, false));
@@ -684,7 +784,10 @@ TEST_F_TIMEOUT(vhost, rx_every_kind, 300)
 		ASSERT_EQ(1, rx.copies) TH_LOG("%s: frame %d", name, i);
 		if (rx.copies != 1)
 			continue;
-		check_hdr(_metadata, &rx, self->v.hdr_len, res, name);
+		if (variant->rx_len)
+			EXPECT_LT(1, rx_buffers(&self->v, f.len));
+		check_hdr(_metadata, &rx, self->v.hdr_len,
+			  rx_buffers(&self->v, f.len), res, name);
 		if (res.report != VIRTIO_NET_HASH_REPORT_NONE)
 			hashed++;
 	}
@@ -693,6 +796,55 @@ TEST_F_TIMEOUT(vhost, rx_every_kind, 300)
 		EXPECT_EQ(8 * (FLOW_KINDS - 1), hashed);
 	ksft_print_msg("%d frames, %d with a hash, %zu-byte header\n",
 		       8 * FLOW_KINDS, hashed, self->v.hdr_len);
+}
+
+/*
+ * TCP segmentation offload, as QEMU receives TSO traffic: a GSO frame,
+ * kept whole by a tap whose offloads (TUNSETOFFLOAD) include TSO, reaches
+ * the guest with its GSO and checksum fields, in as many buffers as it
+ * takes (num_buffers in the first one only), and with its flow's hash.
+ */
+TEST_F_TIMEOUT(vhost, rx_gso, 120)
+{
+	struct oracle_result none = { 0, VIRTIO_NET_HASH_REPORT_NONE };
+	const struct virtio_net_hdr_v1 *h;
+	uint32_t state = 0x650d;
+	struct oracle_result res;
+	struct rx_result rx;
+	struct frame_spec s;
+	int sock, one = 1;
+	struct frame f;
+	uint16_t size;
+
+	ASSERT_EQ(0, ioctl(self->tap, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4));
+	sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, setsockopt(sock, SOL_PACKET, PACKET_VNET_HDR, &one,
+				sizeof(one)));
+	for (size = 500; size < 1900; size += 200) {
+		flow_spec_random(&s, FLOW_TCP4, &state);
+		if (variant->ipvtap)
+			ASSERT_TRUE(vtap_ip_frame(&s));
+		ASSERT_EQ(0, packet_send_segment(sock, self->ifindex, &s,
+						 VIRTIO_NET_HDR_GSO_TCPV4,
+						 size, 1900, &f))
+			TH_LOG("gso_size %u: %s", size, strerror(errno));
+		res = variant->hash_flags ? frame_hash(&f) : none;
+		ASSERT_EQ(0, vhost_rx_find(&self->v, 1, f.data, f.len, &rx));
+		ASSERT_EQ(1, rx.copies) TH_LOG("gso_size %u: %d other frames",
+					       size, rx.noise);
+		h = (const void *)rx.hdr;
+		EXPECT_EQ(VIRTIO_NET_HDR_F_NEEDS_CSUM, h->flags);
+		EXPECT_EQ(VIRTIO_NET_HDR_GSO_TCPV4, h->gso_type);
+		EXPECT_EQ(size, le16toh(h->gso_size));
+		EXPECT_EQ(f.l3_off + 20, le16toh(h->csum_start));
+		EXPECT_EQ(16, le16toh(h->csum_offset));
+		check_hdr_rest(_metadata, &rx, self->v.hdr_len,
+			       rx_buffers(&self->v, f.len), res, "gso");
+		if (variant->hash_flags)
+			EXPECT_EQ(VIRTIO_NET_HASH_REPORT_TCPv4, res.report);
+	}
+	close(sock);
 }
 
 /*
@@ -835,7 +987,7 @@ TEST_F_TIMEOUT(vhost_rss, every_kind, 300)
 		if (rx.copies != 1)
 			continue;
 		EXPECT_EQ(want, rx.queue) TH_LOG("%s: frame %d", name, i);
-		check_hdr(_metadata, &rx, HDR_HASH, res, name);
+		check_hdr(_metadata, &rx, HDR_HASH, 1, res, name);
 		hits[rx.queue]++;
 	}
 	for (q = 0; q < QUEUES; q++)
@@ -993,7 +1145,8 @@ TEST_F_TIMEOUT(vhost_raw, rx_zero_hash, 300)
 		ASSERT_EQ(0, vhost_rx_find(&self->v, 1, f.data, f.len, &rx));
 		ASSERT_EQ(1, rx.copies) TH_LOG("%s: frame %d", name, i);
 		if (rx.copies == 1)
-			check_hdr(_metadata, &rx, self->v.hdr_len, none, name);
+			check_hdr(_metadata, &rx, self->v.hdr_len, 1, none,
+				  name);
 	}
 }
 
