@@ -90,6 +90,9 @@ DKMS_E2E_DEPS ?= $(if $(strip $(DKMS_E2E_WITH)$(DKMS_E2E_WITHOUT)),kernel \
 
 .PHONY: dkms-check dkms-prepare
 
+# The short fuzz on Debian's kernel, also under make check.
+dkms-check: override SELFTEST_FUZZ_LONG := 0
+
 dkms-prepare: deps
 	@$(REPO)/mk/dkms/prepare.sh $(DKMS_DIR) $(REPO)/mk/dkms/init.c >/dev/null
 
