@@ -12,8 +12,17 @@
 #
 #   E2E_MODES='vhost=off,vnet-hash=on ...'   the runs, one L2 boot each;
 #       vnet-hash=off is the differential run: QEMU's own userspace RSS
-#       steers and reports the same flows against the same oracle
+#       steers and reports the same flows against the same oracle;
+#       rss=off: a device with hash report and no RSS (rss=off,hash=on),
+#       whose guest sends HASH_CONFIG then VQ_PAIRS_SET; one phase;
+#       migrate (with vhost=on): live migration inside L1, refused by a
+#       vnet-hash=off destination after phase 1 is configured, then done
+#       to a vnet-hash=on one after phase 2 is; with vhost=on every phase
+#       also checks that vhost-net moved the frames
 #   E2E_FLOWS=256      flows of each of the 7 kinds per phase
+#   E2E_FLOWS_RSSOFF=64  the same in the rss=off modes
+#   E2E_FLOWS3=32      flows of each kind after `ethtool -L` follows
+#                      `ethtool -X` (a third phase in every rss=on mode)
 #   E2E_ACCEL=auto     L2 accelerator: kvm when L1 has /dev/kvm, else tcg
 #                      (L1 under TCG has one: its CPU offers SVM, and its
 #                      kernel has kvm_amd)
@@ -24,8 +33,11 @@ E2E_INITRD := $(E2E_DIR)/initrd.cpio.gz
 # mk/vm.mk, included after this file, sets BZIMAGE: expand it late.
 E2E_BZIMAGE = $(BZIMAGE)
 E2E_MODES ?= vhost=off,vnet-hash=on vhost=off,vnet-hash=off \
-	vhost=on,vnet-hash=on
+	vhost=on,vnet-hash=on,migrate vhost=off,vnet-hash=on,rss=off \
+	vhost=on,vnet-hash=on,rss=off
 E2E_FLOWS ?= 256
+E2E_FLOWS_RSSOFF ?= 64
+E2E_FLOWS3 ?= 32
 E2E_ACCEL ?= auto
 E2E_ARGS ?=
 E2E_TIMEOUT ?= 3000
@@ -53,12 +65,17 @@ e2e_run = VM_TIMEOUT=$(E2E_TIMEOUT) VM_MEM=1G $(VM_RUN) \
 	'export PATH=$$PATH:/usr/sbin:/sbin; rc=0; \
 	for m in $(1); do \
 		vhost=$${m\#vhost=}; vhost=$${vhost%%,*}; \
-		vh=$${m\#*vnet-hash=}; \
+		vh=$${m\#*vnet-hash=}; vh=$${vh%%,*}; \
+		rss=on; flows=$(2); mig=; \
+		case $$m in *rss=off*) rss=off; flows=$(E2E_FLOWS_RSSOFF);; esac; \
+		case $$m in *migrate*) mig=--migrate;; esac; \
+		tag=$$vhost-$$vh-rss$$rss$${mig:+-migrate}; \
 		python3 $(REPO)/mk/e2e/e2e.py --qemu $(QEMU_BIN) \
 			--kernel $(E2E_BZIMAGE) --initrd $(E2E_INITRD) \
-			--vhost $$vhost --vnet-hash $$vh \
-			--flows $(2) --accel $(E2E_ACCEL) \
-			--log $(E2E_DIR)/l2-$$vhost-$$vh.log \
+			--vhost $$vhost --vnet-hash $$vh --rss $$rss $$mig \
+			--flows $$flows --flows3 $(E2E_FLOWS3) \
+			--accel $(E2E_ACCEL) \
+			--log $(E2E_DIR)/l2-$$tag.log \
 			$(E2E_ARGS) || rc=1; \
 	done; exit $$rc'
 

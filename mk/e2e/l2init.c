@@ -21,9 +21,22 @@
  * Phases (each ends with one "E2E ..." line on the console):
  *   1. seed e2e.seed, all hash types;          E2E READY 1, E2E RESULT 1
  *   2. seed e2e.seed + 1, UDPv4 hashed as IPv4; E2E READY 2, E2E RESULT 2
- *   3. the interface goes down;                E2E DOWN
- *   4. the driver is unbound;                  E2E UNBOUND
- * then the guest powers off.
+ *   3. with e2e.flows3: `ethtool -X` (seed e2e.seed + 2, a table over 2
+ *      queues), then `ethtool -L` to 2 queues, which virtio_net sends as
+ *      VQ_PAIRS_SET: RSS gives way to automatic steering, hash report
+ *      goes on with the guest's key and types (queue unchecked);
+ *                                              E2E READY 3, E2E RESULT 3
+ *   4. the XDP program is detached, 4 queues, `ethtool -X` again (seed
+ *      e2e.seed + 1), the interface goes down;  E2E DOWN
+ *   5. the driver is unbound;                  E2E UNBOUND
+ * then the guest powers off.  Phase 4 detaches XDP first because its
+ * detach (and an unbind with it attached) makes virtio_net send
+ * VQ_PAIRS_SET: only without it does the unbind leave the clearing of
+ * the configuration to the device reset alone.
+ *
+ * e2e.rss=0 (a device with rss=off,hash=on): hash report only, no table;
+ * phase 1, whose last request is VQ_PAIRS_SET after HASH_CONFIG (the
+ * order of virtio_net's own probe), queue unchecked; then phases 4 and 5.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -106,6 +119,7 @@ struct xdp_seen {
 
 static const char *ifname = "eth0";
 static int ctl;
+static int rss = 1;		/* e2e.rss: 0 for a device with rss=off,hash=on */
 
 static void say(const char *fmt, ...)
 {
@@ -182,15 +196,15 @@ static void set_up(int up)
 		die("SIOCSIFFLAGS");
 }
 
-/* ethtool -L eth0 combined 4 */
-static void set_channels(void)
+/* ethtool -L eth0 combined @n */
+static void set_channels(unsigned int n)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
 
 	if (ethtool(&ch))
 		die("ETHTOOL_GCHANNELS");
 	ch.cmd = ETHTOOL_SCHANNELS;
-	ch.combined_count = QUEUES;
+	ch.combined_count = n;
 	if (ethtool(&ch))
 		die("ETHTOOL_SCHANNELS");
 }
@@ -211,8 +225,11 @@ static void set_rxhash(void)
 		die("ETHTOOL_SFLAGS rxhash");
 }
 
-/* ethtool -X eth0 hkey <key from seed> indir <table from seed> */
-static void set_rxfh(uint32_t seed)
+/*
+ * ethtool -X eth0 hkey <key from seed> indir <table over @queues queues
+ * from seed>; the key alone without RSS.
+ */
+static void set_rxfh(uint32_t seed, unsigned int queues)
 {
 	struct ethtool_rxfh get = { .cmd = ETHTOOL_GRSSH };
 	struct ethtool_rxfh *set;
@@ -225,15 +242,15 @@ static void set_rxfh(uint32_t seed)
 	if (!set)
 		die("calloc");
 	set->cmd = ETHTOOL_SRSSH;
-	set->indir_size = get.indir_size;
+	set->indir_size = rss ? get.indir_size : ETH_RXFH_INDIR_NO_CHANGE;
 	set->key_size = get.key_size;
 	set->hfunc = 0;		/* ETH_RSS_HASH_NO_CHANGE: Toeplitz */
-	key = (uint8_t *)&set->rss_config[get.indir_size];
+	key = (uint8_t *)&set->rss_config[rss ? get.indir_size : 0];
 	/* the order e2e.py draws them in: the key, then the table */
 	for (i = 0; i < get.key_size; i++)
 		key[i] = rnd(&s) & 0xff;
-	for (i = 0; i < get.indir_size; i++)
-		set->rss_config[i] = rnd(&s) % QUEUES;
+	for (i = 0; rss && i < get.indir_size; i++)
+		set->rss_config[i] = rnd(&s) % queues;
 	if (ethtool(set))
 		die("ETHTOOL_SRSSH");
 	say("E2E RSS indir %u key %u\n", get.indir_size, get.key_size);
@@ -505,7 +522,8 @@ static int check_phase(int fd, int phase, uint32_t first, uint32_t count,
 			bad_hash++, bad = 1;
 		if (dev.type != xdp_rss_type[type])
 			bad_type++, bad = 1;
-		if (dev.queue + 1 != ntohl(want.queue))
+		/* queue 0 in the trailer: automatic steering, any queue */
+		if (want.queue && dev.queue + 1 != ntohl(want.queue))
 			bad_queue++, bad = 1;
 		if (!bad)
 			ok++;
@@ -546,7 +564,7 @@ static int check_phase(int fd, int phase, uint32_t first, uint32_t count,
 int main(void)
 {
 	int fd, link, rc = 0, timeout_s;
-	uint32_t seed, flows, first;
+	uint32_t seed, flows, flows3, first;
 
 	mkdir("/proc", 0755);
 	mkdir("/sys", 0755);
@@ -567,7 +585,9 @@ int main(void)
 	seed = cmdline_ul("e2e.seed", 1);
 	flows = cmdline_ul("e2e.flows", 0);
 	timeout_s = cmdline_ul("e2e.timeout", 60);
-	if (!flows || flows > MAX_FLOWS) {
+	rss = cmdline_ul("e2e.rss", 1);
+	flows3 = cmdline_ul("e2e.flows3", 0);
+	if (!flows || flows > MAX_FLOWS || flows3 > MAX_FLOWS) {
 		errno = EINVAL;
 		die("e2e.flows");
 	}
@@ -576,44 +596,70 @@ int main(void)
 	if (ctl < 0)
 		die("socket");
 	set_up(1);
-	set_channels();
+	set_channels(QUEUES);
 	set_rxhash();
 	link = attach_xdp(if_nametoindex(ifname));
 	fd = open_checker();
 
 	/* phase 1: every type the device supports (the driver's default) */
-	set_rxfh(seed);
+	set_rxfh(seed, QUEUES);
 	set_flow_hash(TCP_V4_FLOW, 1);
 	set_flow_hash(UDP_V4_FLOW, 1);
 	set_flow_hash(TCP_V6_FLOW, 1);
 	set_flow_hash(UDP_V6_FLOW, 1);
+	if (!rss) {
+		/* HASH_CONFIG, then VQ_PAIRS_SET: no ethtool -L with XDP */
+		close(link);
+		set_channels(2);
+		link = attach_xdp(if_nametoindex(ifname));
+	}
 	first = 0;
 	say("E2E READY 1\n");
 	rc |= check_phase(fd, 1, first, flows, timeout_s);
-
-	/* phase 2: a new key and table, UDPv4 hashed on addresses only */
-	set_rxfh(seed + 1);
-	set_flow_hash(UDP_V4_FLOW, 0);
 	first += flows;
-	say("E2E READY 2\n");
-	rc |= check_phase(fd, 2, first, flows, timeout_s);
+
+	if (rss) {
+		/* phase 2: a new key and table, UDPv4 hashed on addresses only */
+		set_rxfh(seed + 1, QUEUES);
+		set_flow_hash(UDP_V4_FLOW, 0);
+		say("E2E READY 2\n");
+		rc |= check_phase(fd, 2, first, flows, timeout_s);
+		first += flows;
+	}
 
 	/*
-	 * phase 3: the interface goes down, which the device does not see.
-	 * The XDP program stays: detaching it makes virtio_net send
-	 * VQ_PAIRS_SET, which turns RSS off (automatic steering).
+	 * phase 3: ethtool -L after ethtool -X.  ethtool refuses fewer
+	 * channels than the table uses, and virtio_net any change with XDP
+	 * attached: a table over 2 queues, then 2 channels, then XDP again
+	 * (its attach is VQ_PAIRS_SET too).
+	 */
+	close(link);
+	if (rss && flows3) {
+		set_rxfh(seed + 2, 2);
+		set_channels(2);
+		link = attach_xdp(if_nametoindex(ifname));
+		say("E2E READY 3\n");
+		rc |= check_phase(fd, 3, first, flows3, timeout_s);
+		close(link);
+		set_channels(QUEUES);
+	}
+
+	/*
+	 * phase 4: with no XDP program (see above) the guest's configuration
+	 * again, which the tap must hold; the interface then goes down,
+	 * which the device does not see.
 	 */
 	close(fd);
+	set_rxfh(rss ? seed + 1 : seed, QUEUES);
 	set_up(0);
 	say("E2E DOWN\n");
 	sleep(2);
 
-	/* phase 4: the driver goes away, the device is reset */
+	/* phase 5: the driver goes away, the device is reset */
 	fd = open("/sys/bus/virtio/drivers/virtio_net/unbind", O_WRONLY);
 	if (fd < 0 || write(fd, "virtio0", 7) != 7)
 		die("unbind virtio0");
 	close(fd);
-	close(link);
 	say("E2E UNBOUND\n");
 	sleep(cmdline_ul("e2e.linger", 5));
 	finish(rc);
