@@ -14,10 +14,10 @@
 # install, remove and build run in a root of their own, so that dpkg can
 # install as a user would and nothing reaches the host: an overlay of the
 # unpacked Debian packages (mk/dkms/prepare.sh; for build, only their
-# headers) over the VM's read-only /, with a tmpfs on top.  The host's
-# build/ stays writable in it.  The kselftests between install and remove
-# run in the VM's own root (mk/selftest.mk's loop): they need only the
-# loaded modules.
+# headers) over the VM's read-only /, with a tmpfs on top.  The
+# repository and its build/ (writable) are bound in.  The kselftests
+# between install and remove run in the VM's own root (mk/selftest.mk's
+# loop): they need only the loaded modules.
 #
 # Under TCG, dkms's build in the VM takes about 28 minutes (gcc, genksyms
 # and pahole at a twentieth of native speed).  With DKMS_BUILD=host, the
@@ -37,6 +37,7 @@ set -u -o pipefail
 kver=$(cat "$DKMS_DIR/kver")
 root=/tmp/dkms-root
 build=$(cd "$DKMS_DIR/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 modules=(toeplitz tun_vnet_hash tun tap macvtap ipvtap vhost_net)
 replaced=(tun tap macvtap ipvtap vhost_net)
 dkms_dir=/lib/modules/$kver/updates/dkms
@@ -73,7 +74,12 @@ enter_root() { # LOWER: the layer over /
 			mount --rbind $m $root/merged$m
 		done
 		mount -t tmpfs -o mode=1777 tmpfs $root/merged/tmp
-		mount --bind "$build" "$root/merged$build"
+		# this script and the writable build/, wherever they are (a
+		# clone under /tmp is under the tmpfs just mounted)
+		for d in "$repo" "$build"; do
+			mkdir -p "$root/merged$d"
+			mount --rbind "$d" "$root/merged$d"
+		done
 	fi
 }
 
