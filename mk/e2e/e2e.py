@@ -482,11 +482,12 @@ def main():
     seed = args.seed or random.SystemRandom().randrange(1, 1 << 31)
     # Who hashes: the kernel (vnet-hash=on, or auto on a kernel with the
     # ioctls), or QEMU's own userspace RSS, as 7.2 does.
+    has_ioctls = kernel_hashes()
     hashing = args.vnet_hash == "on" or \
-        (args.vnet_hash == "auto" and kernel_hashes())
+        (args.vnet_hash == "auto" and has_ioctls)
     if args.vnet_hash == "auto":
         print("# vnet-hash=auto: %s" % ("the kernel has TUNGETVNETHASHCAP"
-              if hashing else "no TUNGETVNETHASHCAP: QEMU hashes"),
+              if has_ioctls else "no TUNGETVNETHASHCAP: QEMU hashes"),
               flush=True)
     print("# e2e %s seed %d flows %d per kind" % (mode, seed, args.flows),
           flush=True)
@@ -752,7 +753,7 @@ def main():
                 print("# " + out.replace("\n", "\n# "))
             extra = [frame(f, first + i, 0, 0, 0)
                      for i, f in enumerate(flows) if f[0] != "nonip"]
-            if kernel_hashes():
+            if has_ioctls:
                 check_reads_none(res, mode, tap, sock, extra)
             else:
                 # a stock tun writes 12 bytes of a 20-byte header and
