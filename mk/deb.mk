@@ -85,8 +85,10 @@ DKMS_E2E_WITHOUT ?= vhost=off,vnet-hash=auto
 DKMS_E2E_FLOWS ?= 32
 DKMS_TIMEOUT ?= 2400
 DKMS_BUILD ?= host
+# e2e-initrd by name: mk/e2e.mk, which sets E2E_INITRD, is read after this
+# file, and a prerequisite list is expanded where it is read.
 DKMS_E2E_DEPS ?= $(if $(strip $(DKMS_E2E_WITH)$(DKMS_E2E_WITHOUT)),kernel \
-	qemu $(E2E_INITRD))
+	qemu e2e-initrd)
 
 .PHONY: dkms-check dkms-prepare
 

@@ -492,6 +492,15 @@ def main():
     print("# e2e %s seed %d flows %d per kind" % (mode, seed, args.flows),
           flush=True)
 
+    # A file the mode needs and make did not build is the build's fault:
+    # name it rather than let L2 fail to start.
+    missing = [f for f in (args.qemu, args.kernel, args.initrd)
+               if not os.path.exists(f)]
+    if missing:
+        print("not ok 1 - e2e %s: missing %s" % (mode, " ".join(missing)))
+        print("# e2e: 0 passed, 1 failed")
+        return 1
+
     # L1 runs this project's kernel, which has vhost-net built in: a
     # missing device is a broken L1, never a reason to pass the mode.
     if args.vhost == "on" and not os.path.exists("/dev/vhost-net"):
