@@ -1217,7 +1217,7 @@ TEST_F(vnet_hash_ctl, efault)
 	/* A valid header whose table runs into an unmapped page. */
 	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_TRUE(map != MAP_FAILED);
 	ASSERT_EQ(0, munmap(map + page, page));
 	hash = (struct tun_vnet_hash *)(map + page - sizeof(*hash) - 16);
 	memset(hash, 0, sizeof(*hash) + 16);
@@ -2066,9 +2066,18 @@ TEST_F(vnet_hash_ctl, filter_trim)
 				ASSERT_EQ(0, ioctl(dev->fds[0],
 						   TUNSETFILTEREBPF, &prog));
 				close(prog);
-			} else {
-				ASSERT_EQ(0, ioctl(dev->fds[0],
-						   TUNATTACHFILTER, &fprog));
+			} else if (ioctl(dev->fds[0], TUNATTACHFILTER,
+					 &fprog)) {
+				/*
+				 * tun has no compat translation of struct
+				 * sock_fprog: from a 32-bit process on a
+				 * 64-bit kernel this is another ioctl number,
+				 * EINVAL with or without the series.
+				 */
+				ASSERT_TRUE(sizeof(void *) == 4 &&
+					    errno == EINVAL);
+				TH_LOG("TUNATTACHFILTER: no compat ioctl");
+				break;
 			}
 			ASSERT_EQ(0, device_configure(dev, dev->fds[0],
 						      &self->e));

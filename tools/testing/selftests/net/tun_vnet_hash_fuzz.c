@@ -507,7 +507,7 @@ TEST_F_TIMEOUT(fuzz, config, 30)
 		SKIP(return, "the macvtap variant covers the ioctl of tap.c");
 	map = mmap(NULL, map_len + page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_TRUE(map != MAP_FAILED);
 	guard = map + map_len;
 	ASSERT_EQ(0, mprotect(guard, page, PROT_NONE));
 
