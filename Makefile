@@ -28,7 +28,7 @@ KUNITCONFIGS := lib/.kunitconfig drivers/net/.kunitconfig
 
 # Debian packages the targets need; `make deps` installs the missing ones.
 DEPS_BUILD := linux-source-$(BASE_VERSION) build-essential bc bison flex \
-	libelf-dev libssl-dev python3 rsync xz-utils patch perl
+	libelf-dev libssl-dev python3 rsync xz-utils patch perl gcc-multilib
 DEPS_VM := qemu-system-x86 ethtool iproute2 kmod cpio clang llvm libbpf-dev \
 	dwarves
 DEPS_LINT := python3-docutils sparse git

@@ -9,9 +9,10 @@
 #
 # The tests: tun_vnet_hash, tun_vnet_hash_fuzz, tun_vnet_hash_vhost
 # (hash report through /dev/vhost-net) and tun_vnet_hash_ethtool (the
-# ethtool view, the last patch of the series) of this project, plus
-# the upstream tun and tap tests of tools/testing/selftests/net as
-# regressions.  SELFTESTS='...'
+# ethtool view, the last patch of the series) of this project, the first
+# and the third also built -m32 (tun_vnet_hash_32, tun_vnet_hash_vhost_32:
+# 32-bit userspace through the compat ioctls), plus the upstream tun and
+# tap tests of tools/testing/selftests/net as regressions.  SELFTESTS='...'
 # runs a subset; SELFTEST_ARGS='-f vnet_hash_ctl' passes harness options
 # to every binary.  tun_vnet_hash_fuzz runs its short default (a few
 # seconds per case, as in kselftest CI); SELFTEST_FUZZ_LONG=1 runs its
@@ -19,8 +20,8 @@
 
 SELFTEST_HDR := $(BUILD)/usr
 SELFTEST_OUT := $(BUILD)/selftests/net
-SELFTESTS ?= tun_vnet_hash tun_vnet_hash_fuzz tun_vnet_hash_vhost \
-	tun_vnet_hash_ethtool tun tap
+SELFTESTS ?= tun_vnet_hash tun_vnet_hash_32 tun_vnet_hash_fuzz \
+	tun_vnet_hash_vhost tun_vnet_hash_vhost_32 tun_vnet_hash_ethtool tun tap
 SELFTEST_ARGS ?=
 SELFTEST_FUZZ_LONG ?= 0
 SELFTEST_BINS := $(addprefix $(SELFTEST_OUT)/,$(SELFTESTS))
@@ -40,13 +41,26 @@ uapi-headers: tree
 		ARCH=x86_64 headers_install INSTALL_HDR_PATH=$(SELFTEST_HDR)
 
 # Built with the kselftest Makefile, as upstream CI would.
+# tun_vnet_hash_32 is tun_vnet_hash built -m32 (the x86 selftests' _32
+# convention): the same tests, with every ioctl through the compat_ioctl
+# of tun, tap and vhost-net.
+SELFTEST_OUT32 := $(BUILD)/selftests32/net
+selftest_make = $(MAKE) -s --no-print-directory \
+	-C $(TREE)/tools/testing/selftests/net \
+	KHDR_INCLUDES="-isystem $(SELFTEST_HDR)/include"
+
 selftest-build: uapi-headers
-	@mkdir -p $(SELFTEST_OUT)
-	@$(MAKE) -s --no-print-directory \
-		-C $(TREE)/tools/testing/selftests/net \
-		OUTPUT=$(SELFTEST_OUT) \
-		KHDR_INCLUDES="-isystem $(SELFTEST_HDR)/include" \
-		$(SELFTEST_BINS)
+	@mkdir -p $(SELFTEST_OUT) $(SELFTEST_OUT32)
+	@$(selftest_make) OUTPUT=$(SELFTEST_OUT) \
+		$(filter-out %_32,$(SELFTEST_BINS))
+	@$(if $(filter %_32,$(SELFTEST_BINS)), \
+		$(selftest_make) OUTPUT=$(SELFTEST_OUT32) CC="gcc -m32" \
+			$(patsubst $(SELFTEST_OUT)/%_32,$(SELFTEST_OUT32)/%, \
+				$(filter %_32,$(SELFTEST_BINS))) && \
+		for t in $(patsubst $(SELFTEST_OUT)/%_32,%, \
+				$(filter %_32,$(SELFTEST_BINS))); do \
+			cp $(SELFTEST_OUT32)/$$t $(SELFTEST_OUT)/$${t}_32; \
+		done)
 
 # The shell loop, run in the VM, over the binaries $(2) (default
 # $(SELFTESTS)) into the log $(1); it leaves rc non-zero when one fails.
