@@ -2770,6 +2770,14 @@ static void vh_bench_skbs(struct kunit *test, struct vh_bench *b,
 		flow.saddr[shape->l3 == VH_IPV6 ? 13 : 2] = i;
 		b->skbs[i] = tunnel ? vh_tunnel_skb(test, tunnel, &flow) :
 				      vh_skb(test, shape, &flow);
+		/*
+		 * A VXLAN endpoint takes the outer source port from the
+		 * inner flow (RFC 7348, section 5): the flows differ in the
+		 * outer header too.
+		 */
+		if (tunnel)
+			put_unaligned_be16(49152 + i, b->skbs[i]->data +
+					   ETH_HLEN + sizeof(struct iphdr));
 		/* As at ndo_select_queue: data at the MAC header. */
 		skb_set_network_header(b->skbs[i], ETH_HLEN);
 		b->skbs[i]->dev = dev;
