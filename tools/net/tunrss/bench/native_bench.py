@@ -20,6 +20,7 @@ CPU with taskset, so that load drift falls on all three alike.
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -93,6 +94,7 @@ def main():
     print("%d frames of %d shapes (%s)" %
           (len(lines), len(SHAPES), args.frames))
 
+    load = [os.getloadavg()[0]]
     res = {"ours": [], "ebpf": [], "qemu": []}
     ebpf_note = qemu_check = ebpf_check = None
     for r in range(args.runs):
@@ -123,6 +125,7 @@ def main():
     with open(args.out, "w") as f:
         json.dump({"shapes": list(SHAPES.values()), "cpu": args.cpu,
                    "runs": args.runs, "timing": TIMING,
+                   "load": load + [os.getloadavg()[0]],
                    "ns": res, "ebpf_check": ebpf_check,
                    "ebpf_note": ebpf_note, "qemu_check": qemu_check},
                   f, indent=1)
