@@ -36,9 +36,6 @@ struct rss_choice {
 #define RSS_CHOICE(bit, rss, rep) \
 	{ VIRTIO_NET_RSS_HASH_TYPE_##bit, NetPktRss##rss, \
 	  VIRTIO_NET_HASH_REPORT_##rep }
-#define RSS_IP4		RSS_CHOICE(IPv4, IpV4, IPv4)
-#define RSS_IP6		RSS_CHOICE(IP_EX, IpV6Ex, IPv6_EX), \
-			RSS_CHOICE(IPv6, IpV6, IPv6)
 
 /*
  * For each kind of packet, the types it offers in QEMU 7.2's order of
@@ -47,21 +44,43 @@ struct rss_choice {
  * enabled.  Each list ends with an empty entry.
  */
 static const struct rss_choice rss_ip4_tcp[] = {
-	RSS_CHOICE(TCPv4, IpV4Tcp, TCPv4), RSS_IP4, {}
+	RSS_CHOICE(TCPv4, IpV4Tcp, TCPv4),
+	RSS_CHOICE(IPv4, IpV4, IPv4),
+	{}
 };
+
 static const struct rss_choice rss_ip4_udp[] = {
-	RSS_CHOICE(UDPv4, IpV4Udp, UDPv4), RSS_IP4, {}
+	RSS_CHOICE(UDPv4, IpV4Udp, UDPv4),
+	RSS_CHOICE(IPv4, IpV4, IPv4),
+	{}
 };
-static const struct rss_choice rss_ip4[] = { RSS_IP4, {} };
+
+static const struct rss_choice rss_ip4[] = {
+	RSS_CHOICE(IPv4, IpV4, IPv4),
+	{}
+};
+
 static const struct rss_choice rss_ip6_tcp[] = {
 	RSS_CHOICE(TCP_EX, IpV6TcpEx, TCPv6_EX),
-	RSS_CHOICE(TCPv6, IpV6Tcp, TCPv6), RSS_IP6, {}
+	RSS_CHOICE(TCPv6, IpV6Tcp, TCPv6),
+	RSS_CHOICE(IP_EX, IpV6Ex, IPv6_EX),
+	RSS_CHOICE(IPv6, IpV6, IPv6),
+	{}
 };
+
 static const struct rss_choice rss_ip6_udp[] = {
 	RSS_CHOICE(UDP_EX, IpV6UdpEx, UDPv6_EX),
-	RSS_CHOICE(UDPv6, IpV6Udp, UDPv6), RSS_IP6, {}
+	RSS_CHOICE(UDPv6, IpV6Udp, UDPv6),
+	RSS_CHOICE(IP_EX, IpV6Ex, IPv6_EX),
+	RSS_CHOICE(IPv6, IpV6, IPv6),
+	{}
 };
-static const struct rss_choice rss_ip6[] = { RSS_IP6, {} };
+
+static const struct rss_choice rss_ip6[] = {
+	RSS_CHOICE(IP_EX, IpV6Ex, IPv6_EX),
+	RSS_CHOICE(IPv6, IpV6, IPv6),
+	{}
+};
 
 /* The device's RSS state, as the guest configured it. */
 struct qemu_rss {
@@ -94,8 +113,10 @@ static unsigned int qemu_rss_receive(const struct qemu_rss *rss,
 	net_rx_pkt_set_protocols(pkt, buf + sizeof(*hdr), size - sizeof(*hdr));
 	net_rx_pkt_get_protocols(pkt, &ip4, &ip6, &udp, &tcp);
 	if ((ip4 && net_rx_pkt_get_ip4_info(pkt)->fragment) ||
-	    (ip6 && net_rx_pkt_get_ip6_info(pkt)->fragment))
-		tcp = udp = false;
+	    (ip6 && net_rx_pkt_get_ip6_info(pkt)->fragment)) {
+		tcp = false;
+		udp = false;
+	}
 	if (ip4)
 		c = tcp ? rss_ip4_tcp : udp ? rss_ip4_udp : rss_ip4;
 	else if (ip6)
@@ -143,7 +164,9 @@ int main(int argc, char **argv)
 	for (s = 0; s < native_nshapes; s++) {
 		struct native_shape *sh = &native_shapes[s];
 
-		agree_q = agree_h = agree_t = 0;
+		agree_q = 0;
+		agree_h = 0;
+		agree_t = 0;
 		for (i = 0; i < sh->nframes; i++) {
 			f = &sh->frames[i];
 			q = qemu_rss_receive(&rss, pkt, f->buf,
