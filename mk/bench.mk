@@ -21,7 +21,7 @@
 #                     $(BENCH_DIR)/figures.md, and the generated section of
 #                     docs/performance.md from it
 #
-# The VM runs under TCG: see README.md ("Figures") for what its ratios are
+# The VM runs under TCG: see docs/performance.md for what its ratios are
 # worth.
 
 BENCH_TOOLS := $(BENCH_DIR)/tools
