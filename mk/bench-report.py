@@ -97,9 +97,10 @@ nocall = algos[ref][12] / (12 * per_byte[fast])
 if algos[ref][12] / algos[fast][12] >= 20:
     p("   on 12 bytes the fast path is 20x the reference or more")
 elif per_call[fast] <= 0:
-    p("   the two lengths give the fast path no per-call cost: its per-byte "
-      "cost alone (%.1fx" % nocall)
-    p("   the reference on 12 bytes) keeps it below 20x on 12 bytes")
+    p("   the two lengths give the fast path no positive per-call cost (a "
+      "36-byte hash costs more")
+    p("   than 3x a 12-byte one): here the call is not what keeps it below "
+      "20x on 12 bytes")
 elif nocall >= 20:
     p("   on 12 bytes the per-call cost keeps the fast path below 20x: "
       "without it, %.1fx" % nocall)
@@ -309,10 +310,11 @@ if nat:
       "enabled)")
     p("   QEMU eBPF: tools/ebpf/rss.bpf.c of the fetched QEMU source, JIT on "
       "the host's kernel (%s)," % platform.release())
-    p("   BPF_PROG_TEST_RUN: wall time of a long less a short test run per "
-      "frame, less the same for an")
-    p("   empty program (the test-run loop); it steers only, it cannot "
-      "report the hash")
+    p("   BPF_PROG_TEST_RUN: per frame the least wall time of the long less "
+      "that of the short test")
+    p("   runs, less the same for an empty program (the test-run loop); it "
+      "steers only, it cannot")
+    p("   report the hash")
     p("   QEMU 7.2 user: net_rx_pkt_set_protocols() + "
       "net_rx_pkt_calc_rss_hash() as compiled in build/qemu,")
     p("   linked with our equivalent of virtio_net_process_rss() (static "
