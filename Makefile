@@ -164,6 +164,5 @@ distclean:
 
 -include $(wildcard $(REPO)/mk/*.mk)
 
-bench: bench-kunit bench-vm bench-insn
-	@python3 $(REPO)/mk/bench-report.py $(BENCH_DIR) | \
-		tee $(BENCH_DIR)/bench.txt
+bench: bench-kunit bench-vm bench-insn bench-native
+	@$(MAKE) --no-print-directory bench-report

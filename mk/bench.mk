@@ -10,10 +10,18 @@
 #                     into the tap, for every mode and four packet shapes,
 #                     counted by a QEMU TCG plugin with -icount; run twice
 #                     (two boots), $(BENCH_DIR)/insn{1,2}.json
-#   make bench        bench-kunit, bench-vm and bench-insn, then one table
-#                     with ratios: $(BENCH_DIR)/bench.txt
+#   make bench-native ns per packet, natively and on one CPU, of the kernel's
+#                     RSS + report (the KUnit benchmark on UML), QEMU's eBPF
+#                     RSS program (BPF_PROG_TEST_RUN on the host) and QEMU
+#                     7.2's userspace RSS + report (its objects, linked into
+#                     qemu_native), on the same frames: $(BENCH_DIR)/native.json
+#   make bench        bench-kunit, bench-vm, bench-insn and bench-native,
+#                     then one table with ratios, $(BENCH_DIR)/bench.txt,
+#                     the same as markdown with the date and commit,
+#                     $(BENCH_DIR)/figures.md, and the generated section of
+#                     docs/performance.md from it
 #
-# The VM runs under TCG: see README.md ("Figures") for what its ratios are
+# The VM runs under TCG: see docs/performance.md for what its ratios are
 # worth.
 
 BENCH_TOOLS := $(BENCH_DIR)/tools
@@ -25,7 +33,8 @@ BENCH_QUEUES ?= 8
 BENCH_SECONDS ?= 1.5
 BENCH_VM_SMP ?= 2
 
-.PHONY: bench-vm bench-tools bench-report bench-insn
+.PHONY: bench-vm bench-tools bench-report bench-insn bench-native \
+	bench-native-tools
 
 # The eBPF mode runs QEMU's own RSS program, tools/ebpf/rss.bpf.c of the
 # QEMU source that make qemu fetches: its legacy map definitions, which
@@ -48,7 +57,8 @@ $(BENCH_BPF): $(BENCH_TOOLS)/qemu-rss.bpf.c | deps
 		-I/usr/include/$(shell gcc -dumpmachine) -c $< -o - | \
 		llc -march=bpf -filetype=obj -o $@
 
-$(BENCH_HELPER): $(BENCH_SRC)/tun_bench.c \
+$(BENCH_HELPER): $(BENCH_SRC)/tun_bench.c $(BENCH_SRC)/qemu_rss_bpf.h \
+		$(BENCH_SRC)/bench_config.h \
 		$(REPO)/tools/testing/selftests/net/tun_vnet_hash_util.h \
 		$(REPO)/tools/testing/selftests/net/tun_vnet_hash_oracle.h \
 		| uapi-headers
@@ -69,10 +79,57 @@ bench-vm: kernel bench-tools
 			--out $(BENCH_DIR)/vm.json' 2>&1 | tee $(BENCH_DIR)/vm.log
 	@cut -d' ' -f1 $(BUILD)/vm/accel-used > $(BENCH_DIR)/vm-accel
 
-# The table of `make bench`, from what bench-kunit and bench-vm wrote.
+# The table of `make bench`, from what its parts wrote; figures.md and the
+# generated section of docs/performance.md from it.
 bench-report:
 	@python3 $(REPO)/mk/bench-report.py $(BENCH_DIR) \
-		| tee $(BENCH_DIR)/bench.txt
+		$(REPO)/docs/performance.md | tee $(BENCH_DIR)/bench.txt
+
+# The native contenders of bench-native.  qemu_native links the objects of
+# the QEMU make qemu builds: net_rx_pkt.c (the parser and the hash of
+# QEMU's userspace RSS), eth.c, checksum.c, libqemuutil.a and the QOM
+# objects libqemuutil.a needs, compiled as QEMU compiles them.
+BENCH_BPF_NATIVE := $(BENCH_TOOLS)/bpf_native
+BENCH_QEMU_NATIVE := $(BENCH_TOOLS)/qemu_native
+BENCH_NATIVE_HDRS := $(BENCH_SRC)/native_frames.h $(BENCH_SRC)/bench_config.h
+QEMU_OBJ := $(BUILD)/qemu
+QEMU_TREE := $(BUILD)/qemu-tree
+QEMU_NATIVE_OBJS := $(addprefix $(QEMU_OBJ)/libcommon.fa.p/, \
+	hw_net_net_rx_pkt.c.o net_eth.c.o net_checksum.c.o)
+# The CPU every contender runs on; the last one by default.
+BENCH_CPU ?= $(shell echo $$(($$(nproc) - 1)))
+BENCH_NATIVE_RUNS ?= 3
+
+$(BENCH_BPF_NATIVE): $(BENCH_SRC)/bpf_native.c $(BENCH_SRC)/qemu_rss_bpf.h \
+		$(BENCH_NATIVE_HDRS)
+	@mkdir -p $(BENCH_TOOLS)
+	@echo "  CC      $@"
+	@gcc -O2 -Wall -o $@ $< -lbpf
+
+$(BENCH_QEMU_NATIVE): $(BENCH_SRC)/qemu_native.c $(BENCH_NATIVE_HDRS) \
+		$(QEMU_NATIVE_OBJS) $(QEMU_OBJ)/libqemuutil.a
+	@mkdir -p $(BENCH_TOOLS)
+	@echo "  CC      $@"
+	@gcc -m64 -std=gnu11 -O2 -Wall -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+		-iquote $(QEMU_OBJ) -iquote $(QEMU_TREE) \
+		-iquote $(QEMU_TREE)/include \
+		-isystem $(QEMU_TREE)/linux-headers \
+		$$(pkg-config --cflags glib-2.0) -o $@ $< $(QEMU_NATIVE_OBJS) \
+		$(QEMU_OBJ)/libqom.fa.p/*.o $(QEMU_OBJ)/libqemuutil.a \
+		$$(pkg-config --libs glib-2.0 gmodule-2.0) -lm -pthread
+
+bench-native-tools: qemu bench-tools
+	@$(MAKE) --no-print-directory $(BENCH_BPF_NATIVE) $(BENCH_QEMU_NATIVE)
+
+# bench-kunit builds the UML kernel of the KUnit benchmark; its figures
+# of the other shapes and algorithms are section 1 and 2 of the report.
+bench-native: bench-kunit bench-native-tools
+	@python3 $(BENCH_SRC)/native_bench.py \
+		--uml $(BUILD)/kunit-bench/linux \
+		--bpf-helper $(BENCH_BPF_NATIVE) --bpf $(BENCH_BPF) \
+		--qemu-helper $(BENCH_QEMU_NATIVE) \
+		--frames $(BENCH_DIR)/native-frames.txt --cpu $(BENCH_CPU) \
+		--runs $(BENCH_NATIVE_RUNS) --out $(BENCH_DIR)/native.json
 
 # The TCG plugin is built against the plugin header of the QEMU source
 # that make qemu fetches (Debian's qemu package has no development files).

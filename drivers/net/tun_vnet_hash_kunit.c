@@ -2770,10 +2770,54 @@ static void vh_bench_skbs(struct kunit *test, struct vh_bench *b,
 		flow.saddr[shape->l3 == VH_IPV6 ? 13 : 2] = i;
 		b->skbs[i] = tunnel ? vh_tunnel_skb(test, tunnel, &flow) :
 				      vh_skb(test, shape, &flow);
+		/*
+		 * A VXLAN endpoint takes the outer source port from the
+		 * inner flow (RFC 7348, section 5): the flows differ in the
+		 * outer header too.
+		 */
+		if (tunnel)
+			put_unaligned_be16(49152 + i, b->skbs[i]->data +
+					   ETH_HLEN + sizeof(struct iphdr));
 		/* As at ndo_select_queue: data at the MAC header. */
 		skb_set_network_header(b->skbs[i], ETH_HLEN);
 		b->skbs[i]->dev = dev;
 	}
+}
+
+/*
+ * tun_vnet_hash_kunit.bench_frames=1 on the command line: the benchmark
+ * also prints each frame it times, in hex, with the queue and the report
+ * that RSS + report gives it, so that a userspace benchmark (make
+ * bench-native) can time another implementation on the very same frames
+ * and check its choices against these.
+ */
+static bool bench_frames;
+module_param(bench_frames, bool, 0444);
+MODULE_PARM_DESC(bench_frames, "benchmark: print the frames it times");
+
+static void vh_bench_print_frames(struct kunit *test, struct vh_bench *b,
+				  const char *shape)
+{
+	struct tun_vnet_hash_report report;
+	unsigned int i, len;
+	struct sk_buff *skb;
+	u16 queue;
+	char *hex;
+
+	/* %*phN prints 64 bytes at most */
+	hex = kunit_kmalloc(test, 2 * VH_FRAME_MAX + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, hex);
+	for (i = 0; i < VH_BENCH_FLOWS; i++) {
+		skb = b->skbs[i];
+		queue = tun_vnet_hash_select_queue(b->rss_report, skb, true,
+						   b->numqueues);
+		tun_vnet_hash_compute(b->rss_report, skb, true, &report);
+		len = min_t(unsigned int, skb->len, VH_FRAME_MAX);
+		*bin2hex(hex, skb->data, len) = '\0';
+		kunit_info(test, "frame %s %u %u %08x %u %s\n", shape, i,
+			   queue, report.value, report.type, hex);
+	}
+	kunit_kfree(test, hex);
 }
 
 /* Every flow has an entry, as when the guest talks back on each. */
@@ -2847,6 +2891,9 @@ static void vh_benchmark_test(struct kunit *test)
 		vh_bench_skbs(test, b, shapes[s],
 			      vxlan ? &vh_bench_vxlan : NULL, dev);
 		vh_bench_fill_flows(test, b);
+		if (bench_frames)
+			vh_bench_print_frames(test, b, vxlan ? "vxlan_ipv4_tcp" :
+					      shapes[s]->name);
 		for (mode = 0; mode < VH_BENCH_MODES; mode++)
 			cost[mode] = vh_bench_run(b, mode, &sink);
 		for (mode = 0; mode < VH_BENCH_MODES; mode++)

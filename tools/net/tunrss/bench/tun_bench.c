@@ -43,29 +43,17 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "../../../testing/selftests/net/tun_vnet_hash_util.h"
+#include "qemu_rss_bpf.h"
 
-#define BENCH_TABLE_LEN	128
 #define BENCH_HDR_SZ	((int)sizeof(struct virtio_net_hdr_v1_hash))
-
-/* Microsoft's verification key, for the kernel modes and the eBPF one. */
-static const uint8_t bench_key[40] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
-	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
-	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
 
 static int fds[TUN_MAX_QUEUES];
 static int queues, attached, prog_fd = -1, ifindex;
@@ -119,7 +107,7 @@ static int set_rss_tunnel(const uint16_t *table)
 	struct tun_vnet_hash hash = {
 		.flags = TUN_VNET_HASH_RSS,
 		.key_size = sizeof(bench_key),
-		.types = 0x1ff,
+		.types = BENCH_HASH_TYPES,
 		.indirection_table_mask = BENCH_TABLE_LEN - 1,
 		.tunnel_types = 0x1ff,
 	};
@@ -161,16 +149,16 @@ static int set_mode(const char *mode)
 	else if (!strcmp(mode, "rss_report"))
 		flags = TUN_VNET_HASH_RSS | TUN_VNET_HASH_REPORT;
 	else if (!strcmp(mode, "report"))
-		return tun_set_vnet_hash(fds[0], TUN_VNET_HASH_REPORT, 0x1ff,
-					 bench_key, sizeof(bench_key), table,
-					 0, 0);
+		return tun_set_vnet_hash(fds[0], TUN_VNET_HASH_REPORT,
+					 BENCH_HASH_TYPES, bench_key,
+					 sizeof(bench_key), table, 0, 0);
 	else if (!strcmp(mode, "rss_tunnel"))
 		return set_rss_tunnel(table);
 	else
 		return -EINVAL;
 
 	/* All nine types, as a guest asking for everything. */
-	return tun_set_vnet_hash(fds[0], flags, 0x1ff, bench_key,
+	return tun_set_vnet_hash(fds[0], flags, BENCH_HASH_TYPES, bench_key,
 				 sizeof(bench_key), table,
 				 BENCH_TABLE_LEN - 1, 0);
 }
@@ -330,84 +318,6 @@ static int steer_run(const char *args, int *queue, int *nflows)
 	return err;
 }
 
-static int load_map(struct bpf_object *obj, const char *name, uint32_t key,
-		    const void *value)
-{
-	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
-
-	if (!map)
-		return -ENOENT;
-	if (bpf_map_update_elem(bpf_map__fd(map), &key, value, BPF_ANY))
-		return -errno;
-	return 0;
-}
-
-/* libbpf's warnings, not its notes: it skips the object's .eh_frame. */
-static int libbpf_warn(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
-{
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
-}
-
-/*
- * QEMU's eBPF RSS program: tools/ebpf/rss.bpf.c of the QEMU source, its
- * legacy maps rewritten as BTF maps (btf_maps.py), nothing else changed.
- * Its maps are filled as QEMU's ebpf/ebpf_rss.c fills them for a guest
- * that enables RSS.
- */
-static int load_program(const char *path)
-{
-	/*
-	 * struct rss_config_t, packed: redirect 1, populate_hash 0, then in
-	 * host order hash_types, indirections_len and default_queue; what
-	 * the kernel modes set: all nine types, unclassified queue 0.
-	 */
-	uint16_t table_len = BENCH_TABLE_LEN, default_queue = 0;
-	uint8_t config[10] = { 1, 0 };
-	uint32_t hash_types = 0x1ff;
-	struct bpf_program *prog;
-	uint32_t leftmost, i;
-	struct bpf_object *obj;
-	uint8_t key[40];
-	uint16_t q;
-	int err;
-
-	libbpf_set_print(libbpf_warn);
-	obj = bpf_object__open_file(path, NULL);
-	if (!obj)
-		return -errno;
-	prog = bpf_object__find_program_by_name(obj, "tun_rss_steering_prog");
-	if (!prog)
-		return -ENOENT;
-	/* Its section name tells libbpf nothing: QEMU sets the type too. */
-	bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
-	if (bpf_object__load(obj))
-		return -errno;
-
-	memcpy(config + 2, &hash_types, sizeof(hash_types));
-	memcpy(config + 6, &table_len, sizeof(table_len));
-	memcpy(config + 8, &default_queue, sizeof(default_queue));
-	err = load_map(obj, "tap_rss_map_configurations", 0, config);
-	/*
-	 * The key with its first four bytes as a host-order word, as
-	 * ebpf_rss_set_toepliz_key() does (leftmost_32_bits, next_byte[36]).
-	 */
-	leftmost = (uint32_t)bench_key[0] << 24 | bench_key[1] << 16 |
-		   bench_key[2] << 8 | bench_key[3];
-	memcpy(key, &leftmost, sizeof(leftmost));
-	memcpy(key + 4, bench_key + 4, sizeof(key) - 4);
-	if (!err)
-		err = load_map(obj, "tap_rss_map_toeplitz_key", 0, key);
-	/* The table of the kernel modes, one entry at a time as QEMU does */
-	for (i = 0; !err && i < BENCH_TABLE_LEN; i++) {
-		q = i % queues;
-		err = load_map(obj, "tap_rss_map_indirection_table", i, &q);
-	}
-	if (err)
-		return err;
-	return bpf_program__fd(prog);
-}
-
 int main(int argc, char **argv)
 {
 	char ifname[IFNAMSIZ] = {}, line[128];
@@ -441,7 +351,7 @@ int main(int argc, char **argv)
 			strerror(-err));
 		return 1;
 	}
-	prog_fd = load_program(argv[3]);
+	prog_fd = qemu_rss_bpf_load(argv[3], queues);
 	if (prog_fd < 0) {
 		fprintf(stderr, "tun_bench: %s: %s\n", argv[3],
 			strerror(-prog_fd));

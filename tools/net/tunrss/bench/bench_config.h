@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The RSS configuration every mode of make bench shares: the kernel's,
+ * QEMU's eBPF program's and QEMU's userspace RSS (the KUnit benchmark
+ * uses the same key and table).
+ */
+#ifndef BENCH_CONFIG_H
+#define BENCH_CONFIG_H
+
+#include <stdint.h>
+
+#define BENCH_QUEUES		8
+#define BENCH_TABLE_LEN		128
+/* All nine hash types, as a guest asking for everything. */
+#define BENCH_HASH_TYPES	0x1ff
+
+/* Microsoft's verification key. */
+static const uint8_t bench_key[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
+	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
+	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+#endif /* BENCH_CONFIG_H */
