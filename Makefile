@@ -122,13 +122,14 @@ bisect-build: patches
 CHECKS := lint bisect-build
 
 BENCH_DIR := $(BUILD)/bench
+KUNIT_BENCH_BUILD := $(BUILD)/kunit-bench
 
 # In-kernel micro-benchmarks: the KUnit benchmark cases on UML, which runs
 # kernel code at native speed.  Figures only; nothing passes or fails on time.
 bench-kunit: tree
 	@mkdir -p $(BENCH_DIR)
 	@cd $(TREE) && python3 tools/testing/kunit/kunit.py run \
-		--build_dir=$(BUILD)/kunit-bench --jobs=$(JOBS) \
+		--build_dir=$(KUNIT_BENCH_BUILD) --jobs=$(JOBS) \
 		$(addprefix --kunitconfig=,$(KUNITCONFIGS)) \
 		--kconfig_add CONFIG_TOEPLITZ_BENCHMARK=y \
 		--kconfig_add CONFIG_TUN_VNET_HASH_BENCHMARK=y \
