@@ -49,16 +49,15 @@ selftest_make = $(MAKE) -s --no-print-directory \
 	-C $(TREE)/tools/testing/selftests/net \
 	KHDR_INCLUDES="-isystem $(SELFTEST_HDR)/include"
 
+SELFTESTS_M32 = $(patsubst %_32,%,$(filter %_32,$(SELFTESTS)))
+
 selftest-build: uapi-headers
 	@mkdir -p $(SELFTEST_OUT) $(SELFTEST_OUT32)
 	@$(selftest_make) OUTPUT=$(SELFTEST_OUT) \
 		$(filter-out %_32,$(SELFTEST_BINS))
-	@$(if $(filter %_32,$(SELFTEST_BINS)), \
-		$(selftest_make) OUTPUT=$(SELFTEST_OUT32) CC="gcc -m32" \
-			$(patsubst $(SELFTEST_OUT)/%_32,$(SELFTEST_OUT32)/%, \
-				$(filter %_32,$(SELFTEST_BINS))) && \
-		for t in $(patsubst $(SELFTEST_OUT)/%_32,%, \
-				$(filter %_32,$(SELFTEST_BINS))); do \
+	@$(if $(SELFTESTS_M32),$(selftest_make) OUTPUT=$(SELFTEST_OUT32) \
+		CC="gcc -m32" $(addprefix $(SELFTEST_OUT32)/,$(SELFTESTS_M32)) && \
+		for t in $(SELFTESTS_M32); do \
 			cp $(SELFTEST_OUT32)/$$t $(SELFTEST_OUT)/$${t}_32; \
 		done)
 
